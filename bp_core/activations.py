@@ -1,0 +1,35 @@
+"""Element-wise activations: each forward rule sits beside its derivative.
+
+`f` maps pre-activations h to activations a; `df` is da/dh evaluated at h. Softmax is not element-wise
+and lives in softmax.py.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Activation:
+    name: str
+    f: Callable[[np.ndarray], np.ndarray]
+    df: Callable[[np.ndarray], np.ndarray]
+    latex: str  # how the function is written on screen, e.g. \operatorname{ReLU}
+
+
+def _sigmoid(h):
+    # 1 / (1 + e^-h) written through tanh: no overflow for any finite h.
+    return 0.5 * (1.0 + np.tanh(0.5 * h))
+
+
+ACTIVATIONS: dict[str, Activation] = {
+    "identity": Activation("identity", lambda h: h * 1.0, lambda h: np.ones_like(h, dtype=float), r"\operatorname{id}"),
+    # ReLU'(0) is taken as 0, as in the notes (x <= 0 -> 0).
+    "relu": Activation("relu", lambda h: np.maximum(h, 0.0), lambda h: (h > 0).astype(float), r"\operatorname{ReLU}"),
+    "sigmoid": Activation("sigmoid", _sigmoid, lambda h: _sigmoid(h) * (1.0 - _sigmoid(h)), r"\sigma"),
+    "tanh": Activation("tanh", np.tanh, lambda h: 1.0 - np.tanh(h) ** 2, r"\tanh"),
+}
+
+sigmoid = _sigmoid

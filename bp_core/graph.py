@@ -1,0 +1,165 @@
+"""A scalar computational graph (after micrograd): each operation records its local derivatives
+beside its forward rule, and backward() applies the chain rule edge by edge in topological order.
+
+    x = Value(-2.0, "x"); y = Value(5.0, "y"); z = Value(-4.0, "z")
+    f = (x + y) * z
+    steps = f.backward()   # x.grad == -4.0
+"""
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+from .activations import sigmoid as _sigmoid
+from .step import Step, factor, num
+from .validation import finite_array
+
+
+class Value:
+    """One node: its value `data`, its gradient `grad` = d(output)/d(node) after backward()."""
+
+    def __init__(self, data: float, label: str = "", *, op: str = "", edges: tuple = (), exponent: float | None = None):
+        self.data = float(finite_array(f"value of {label or 'a node'}", data, ndim=(0,)))
+        self.grad = 0.0
+        self.label = label
+        self.op = op                      # "", "+", "*", "**", "exp", "sigmoid", "relu", "tanh"
+        self.exponent = exponent          # for "**"
+        # ((child, d self / d child), ...): the local derivatives, fixed when the node is built
+        self.edges: tuple[tuple[Value, float], ...] = edges
+
+    @property
+    def children(self) -> tuple[Value, ...]:
+        return tuple(child for child, _ in self.edges)
+
+    def named(self, label: str) -> Value:
+        """Give an intermediate node the name it has on screen (q = x + y)."""
+        self.label = label
+        return self
+
+    # -- operations: forward rule, and beside it the local derivative of the output per input -----
+    def __add__(self, other) -> Value:
+        other = _as_value(other)
+        return Value(self.data + other.data, op="+", edges=((self, 1.0), (other, 1.0)))
+
+    def __mul__(self, other) -> Value:
+        other = _as_value(other)
+        return Value(self.data * other.data, op="*", edges=((self, other.data), (other, self.data)))
+
+    def __pow__(self, n: float) -> Value:
+        if isinstance(n, Value) or not isinstance(n, (int, float)):
+            raise ValueError(f"the exponent of ** must be a plain number; got {type(n).__name__}")
+        if self.data == 0 and n < 0:
+            raise ValueError(f"{self.label or 'a node'} is 0 and cannot be raised to the power {n}")
+        out = _checked(self.data**n, "**")
+        return Value(out, op="**", exponent=float(n), edges=((self, n * self.data ** (n - 1)),))
+
+    def exp(self) -> Value:
+        if self.data > 709.0:
+            raise ValueError(f"exp({self.data:.6g}) overflows; use an input of at most 709")
+        out = math.exp(self.data)
+        return Value(out, op="exp", edges=((self, out),))
+
+    def sigmoid(self) -> Value:
+        s = float(_sigmoid(self.data))
+        return Value(s, op="sigmoid", edges=((self, s * (1.0 - s)),))
+
+    def relu(self) -> Value:
+        return Value(max(self.data, 0.0), op="relu", edges=((self, float(self.data > 0)),))
+
+    def tanh(self) -> Value:
+        t = math.tanh(self.data)
+        return Value(t, op="tanh", edges=((self, 1.0 - t * t),))
+
+    # -- the rest are built from the operations above -------------------------------------------
+    def __neg__(self) -> Value:
+        return self * -1.0
+
+    def __radd__(self, other) -> Value:
+        return self + other
+
+    def __sub__(self, other) -> Value:
+        return self + (-_as_value(other))
+
+    def __rsub__(self, other) -> Value:
+        return _as_value(other) + (-self)
+
+    def __rmul__(self, other) -> Value:
+        return self * other
+
+    def __truediv__(self, other) -> Value:
+        return self * _as_value(other) ** -1
+
+    def __rtruediv__(self, other) -> Value:
+        return _as_value(other) * self**-1
+
+    # -- backward -------------------------------------------------------------------------------
+    def topological(self) -> list[Value]:
+        """Every node this one depends on, each after all of its inputs."""
+        order, seen = [], set()
+
+        def visit(node: Value) -> None:
+            if id(node) not in seen:
+                seen.add(id(node))
+                for child in node.children:
+                    visit(child)
+                order.append(node)
+
+        visit(self)
+        return order
+
+    def backward(self) -> tuple[GraphStep, ...]:
+        """Fill .grad on every node; return each edge's step: upstream x local = product."""
+        order = self.topological()
+        for node in order:
+            node.grad = 0.0  # so that a second call does not double the gradients
+        self.grad = 1.0
+        steps = []
+        for node in reversed(order):  # from the output back: a node's grad is complete before it is used
+            for child, local in node.edges:
+                product = node.grad * local
+                child.grad += product  # += : gradients add where paths meet
+                steps.append(GraphStep(node, child, node.grad, local, product, child.grad))
+        return tuple(steps)
+
+    def __repr__(self) -> str:
+        return f"Value({self.label or self.op} = {self.data:.6g}, grad = {self.grad:.6g})"
+
+
+@dataclass(frozen=True)
+class GraphStep:
+    """Backward along one edge, node -> child: upstream d f/d node times local d node/d child."""
+
+    node: Value
+    child: Value
+    upstream: float
+    local: float
+    product: float
+    child_grad: float  # the child's gradient after this contribution was added
+
+    def to_step(self, output: str = "f") -> Step:
+        n, c = latex_name(self.node.label), latex_name(self.child.label)
+        d = lambda a, b: rf"\frac{{\partial {a}}}{{\partial {b}}}"  # noqa: E731
+        formula = f"{d(output, c)} \\mathrel{{+}}= {d(output, n)} \\cdot {d(n, c)}"
+        numbers = rf"{factor(self.upstream)} \cdot {factor(self.local)} = {num(self.product)}"
+        return Step(
+            "backward", f"d{output}/d{self.child.label} via {self.node.label}", formula, numbers, self.product,
+            (self.node.label, self.child.label, f"{self.child.label}->{self.node.label}"), "graph.backward",
+            (("node", self.node.label), ("child", self.child.label), ("op", self.node.op)),
+        )
+
+
+def latex_name(label: str) -> str:
+    """w0 -> w_{0}, x1 -> x_{1}; other labels unchanged."""
+    m = re.fullmatch(r"([A-Za-z]+)(\d+)", label)
+    return f"{m[1]}_{{{m[2]}}}" if m else label
+
+
+def _as_value(x) -> Value:
+    return x if isinstance(x, Value) else Value(x, label=num(x))
+
+
+def _checked(v: float, op: str) -> float:
+    if not math.isfinite(v):
+        raise ValueError(f"{op} overflowed to a non-finite value; use smaller inputs")
+    return v

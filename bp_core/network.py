@@ -1,0 +1,216 @@
+"""A dense network in the notes' row-vector convention: h_k = a_{k-1} W_k + b_k, a_k = f(h_k)."""
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import validation
+from .activations import ACTIVATIONS
+from .losses import LOSSES
+from .network_steps import build_steps
+from .softmax import log_softmax, softmax, softmax_jacobian
+from .step import Step, readonly
+
+HIDDEN = ("relu", "sigmoid", "tanh", "identity")
+OUTPUTS = ("identity", "sigmoid", "softmax")
+
+
+@dataclass(frozen=True)
+class Trace:
+    """Everything one forward and backward pass computed. Arrays are read-only; a[0] is x, a[-1] is y."""
+
+    x: np.ndarray                 # (batch, n_in)
+    label: np.ndarray             # (batch, n_out)
+    h: tuple[np.ndarray, ...]     # pre-activations h_1 .. h_N
+    a: tuple[np.ndarray, ...]     # activations a_0 = x, a_1 .. a_N = y
+    loss: float
+    dy: np.ndarray                # dL/dy
+    dz: tuple[np.ndarray, ...]    # dL/dh_k
+    da: tuple[np.ndarray, ...]    # dL/da_k for k = 0 .. N-1 (da[0] = dL/dx)
+    dW: tuple[np.ndarray, ...]
+    db: tuple[np.ndarray, ...] | None
+    steps: tuple[Step, ...]
+    lr: float | None = None
+    updated: "Network | None" = None   # the network after w* = w - lr g
+    loss_after: float | None = None
+
+    @property
+    def y(self) -> np.ndarray:
+        return self.a[-1]
+
+
+class Network:
+    """Dense layers W_k of shape (n_in, n_out): w_kji sits at row i, column j of W_k, as in the notes.
+
+    output_grad_as_one reproduces the notes' simplification "treat the output activation's derivative
+    as 1" (dz_N = dL/dy); it is off by default because it is wrong except where stated in the lessons.
+    """
+
+    def __init__(
+        self,
+        weights: Sequence,
+        biases: Sequence | None = None,
+        hidden: str = "relu",
+        output: str = "softmax",
+        loss: str = "half_sse",
+        output_grad_as_one: bool = False,
+    ):
+        if isinstance(weights, np.ndarray) or not isinstance(weights, Sequence) or len(weights) == 0:
+            raise ValueError(f"weights must be a non-empty list of matrices; got {type(weights).__name__}")
+        self.weights = tuple(
+            readonly(validation.finite_array(f"weights[{k}] (W{k + 1})", W, ndim=(2,))) for k, W in enumerate(weights)
+        )
+        for k in range(1, len(self.weights)):
+            prev, W = self.weights[k - 1], self.weights[k]
+            if W.shape[0] != prev.shape[1]:
+                raise ValueError(
+                    f"W{k + 1} must have {prev.shape[1]} rows (the width of layer {k}); got shape {W.shape}"
+                )
+        if biases is None:
+            self.biases = None
+        else:
+            if len(biases) != len(self.weights):
+                raise ValueError(f"biases must have one vector per layer ({len(self.weights)}); got {len(biases)}")
+            self.biases = tuple(
+                readonly(validation.finite_array(f"biases[{k}] (b{k + 1})", b, ndim=(1,)))
+                for k, b in enumerate(biases)
+            )
+            for k, (W, b) in enumerate(zip(self.weights, self.biases)):
+                if b.shape != (W.shape[1],):
+                    raise ValueError(f"b{k + 1} must have shape ({W.shape[1]},); got {b.shape}")
+        self.hidden = validation.choice("hidden activation", hidden, HIDDEN)
+        self.output = validation.choice("output activation", output, OUTPUTS)
+        self.loss = validation.choice("loss", loss, tuple(LOSSES))
+        self.output_grad_as_one = bool(output_grad_as_one)
+
+    # -- structure -------------------------------------------------------------------------------
+    @property
+    def widths(self) -> tuple[int, ...]:
+        """(n_in, n_1, ..., n_N)."""
+        return (self.weights[0].shape[0],) + tuple(W.shape[1] for W in self.weights)
+
+    @property
+    def depth(self) -> int:
+        return len(self.weights)
+
+    @property
+    def is_chain(self) -> bool:
+        """One node per layer: the notes' single-node chain."""
+        return all(n == 1 for n in self.widths)
+
+    def replace(self, weights=None, biases=None, **options) -> "Network":
+        """A copy with some parameters or options changed."""
+        return Network(
+            weights=self.weights if weights is None else weights,
+            biases=self.biases if biases is None else biases,
+            hidden=options.get("hidden", self.hidden),
+            output=options.get("output", self.output),
+            loss=options.get("loss", self.loss),
+            output_grad_as_one=options.get("output_grad_as_one", self.output_grad_as_one),
+        )
+
+    # -- forward ---------------------------------------------------------------------------------
+    def forward(self, x) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        """Pre-activations h_1..h_N and activations a_0..a_N for a batch x."""
+        a = [validation.batch("x", x, self.widths[0])]
+        h: list[np.ndarray] = []
+        f = ACTIVATIONS[self.hidden].f
+        for k, W in enumerate(self.weights):
+            h_k = a[-1] @ W + (0.0 if self.biases is None else self.biases[k])
+            h.append(validation.finite_result(f"h{k + 1}", h_k))
+            last = k == self.depth - 1
+            a.append(self._output(h_k) if last else f(h_k))
+        return h, a
+
+    def _output(self, h: np.ndarray) -> np.ndarray:
+        return softmax(h) if self.output == "softmax" else ACTIVATIONS[self.output].f(h)
+
+    def loss_value(self, x, label) -> float:
+        """The loss alone (used by finite differences and after an update)."""
+        h, a = self.forward(x)
+        return self._loss(h[-1], a[-1], self._label(label, a[-1].shape[0]))
+
+    def _loss(self, h_out: np.ndarray, y: np.ndarray, label: np.ndarray) -> float:
+        if self.loss == "cross_entropy" and self.output == "softmax":
+            # -sum label log softmax(h) through log-softmax: exact even where y underflows to 0.
+            return float(-(label * log_softmax(h_out)).sum(axis=1).mean())
+        return LOSSES[self.loss].value(y, label)
+
+    def _label(self, label, batch: int) -> np.ndarray:
+        t = validation.batch("label y", label, self.widths[-1])
+        if t.shape[0] != batch:
+            raise ValueError(f"label y must have {batch} rows, one per sample of x; got shape {t.shape}")
+        return t
+
+    # -- backward --------------------------------------------------------------------------------
+    def backprop(self, x, y, lr: float | None = None, steps: bool = True) -> Trace:
+        """Forward pass, loss, and every gradient by the chain rule, from the output back to W_1.
+
+        With lr, also the update w* = w - lr g and the loss after it. steps=False skips building the
+        Step records (training uses that).
+        """
+        h, a = self.forward(x)
+        label = self._label(y, a[0].shape[0])
+        loss = self._loss(h[-1], a[-1], label)
+
+        dy = LOSSES[self.loss].grad(a[-1], label)
+        dz = [None] * self.depth
+        da = [None] * self.depth
+        dz[-1] = self._output_dz(h[-1], a[-1], label, dy)
+        df = ACTIVATIONS[self.hidden].df
+        for k in range(self.depth - 1, -1, -1):
+            # dL/da_{k} = dz_{k+1} W_{k+1}^T ; dz_k = dL/da_k * f'(h_k)   (k counted from 0 here)
+            da[k] = dz[k] @ self.weights[k].T
+            if k > 0:
+                dz[k - 1] = da[k] * df(h[k - 1])
+        dW = [validation.finite_result(f"dW{k + 1}", a[k].T @ dz[k]) for k in range(self.depth)]
+        db = None if self.biases is None else [dz_k.sum(axis=0) for dz_k in dz]
+
+        updated = loss_after = None
+        if lr is not None:
+            lr = float(validation.finite_array("learning rate", lr, ndim=(0,)))
+            updated = self.replace(
+                weights=[W - lr * g for W, g in zip(self.weights, dW)],
+                biases=None if db is None else [b - lr * g for b, g in zip(self.biases, db)],
+            )
+            loss_after = updated.loss_value(a[0], label)
+
+        trace = Trace(
+            x=readonly(a[0]),
+            label=readonly(label),
+            h=tuple(map(readonly, h)),
+            a=tuple(map(readonly, a)),
+            loss=loss,
+            dy=readonly(dy),
+            dz=tuple(map(readonly, dz)),
+            da=tuple(map(readonly, da)),
+            dW=tuple(map(readonly, dW)),
+            db=None if db is None else tuple(map(readonly, db)),
+            steps=(),
+            lr=lr,
+            updated=updated,
+            loss_after=loss_after,
+        )
+        # The Step records are written from the finished trace.
+        return dataclasses.replace(trace, steps=build_steps(self, trace)) if steps else trace
+
+    def _output_dz(self, h: np.ndarray, y: np.ndarray, label: np.ndarray, dy: np.ndarray) -> np.ndarray:
+        """dz_N = dL/dh_N: dL/dy through the output activation (or not, with the notes' simplification)."""
+        if self.output_grad_as_one:
+            return dy
+        if self.output == "softmax":
+            if self.loss == "cross_entropy":
+                # The Jacobian chain collapses to (y - label) / batch: exact and stable.
+                return (y - label) / y.shape[0]
+            # Row vector times Jacobian, per sample: dz_k = sum_j dL/dy_j dy_j/dh_k.
+            return np.einsum("bj,bjk->bk", dy, softmax_jacobian(y))
+        return dy * ACTIVATIONS[self.output].df(h)
+
+    def __repr__(self) -> str:
+        return (
+            f"Network(widths={self.widths}, hidden={self.hidden!r}, output={self.output!r}, "
+            f"loss={self.loss!r}, biases={self.biases is not None}, output_grad_as_one={self.output_grad_as_one})"
+        )

@@ -1,0 +1,49 @@
+"""Softmax, its Jacobian, and cross-entropy: all stable for any finite input."""
+from __future__ import annotations
+
+import numpy as np
+
+from . import validation
+
+# Smallest probability fed to a logarithm: log never sees 0.
+TINY = np.finfo(np.float64).tiny
+
+
+def softmax(z) -> np.ndarray:
+    """S_j = e^{z_j} / sum_l e^{z_l} along the last axis, shifted by the max so nothing overflows."""
+    z = validation.finite_array("softmax logits z", z, ndim=(1, 2, 3))
+    e = np.exp(z - z.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def log_softmax(z: np.ndarray) -> np.ndarray:
+    """log S_j = z_j - logsumexp(z), exact where softmax itself underflows to 0."""
+    shifted = z - z.max(axis=-1, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
+
+
+def softmax_jacobian(s) -> np.ndarray:
+    """dS_j/dz_k = S_j (delta_jk - S_k): (n,) -> (n, n), (batch, n) -> (batch, n, n)."""
+    s = validation.finite_array("softmax output s", s, ndim=(1, 2))
+    return s[..., :, None] * (np.eye(s.shape[-1]) - s[..., None, :])
+
+
+def cross_entropy(y_hat, y) -> float:
+    """Mean over the batch of -sum_j y_j log y_hat_j; y_hat is clipped at TINY so log(0) never happens."""
+    y_hat, y = _pair("cross_entropy", y_hat, y)
+    return float(-(y * np.log(np.clip(y_hat, TINY, None))).sum(axis=-1).mean())
+
+
+def softmax_cross_entropy_grad(z, y) -> np.ndarray:
+    """dL/dz for L = cross_entropy(softmax(z), y): the whole chain collapses to (softmax(z) - y) / batch."""
+    z, y = _pair("softmax_cross_entropy_grad", z, y)
+    return (softmax(z) - y) / z.shape[0]
+
+
+def _pair(what: str, a, b) -> tuple[np.ndarray, np.ndarray]:
+    a = validation.finite_array(f"{what}: first argument", a, ndim=(1, 2))
+    b = validation.finite_array(f"{what}: labels y", b, ndim=(1, 2))
+    a2, b2 = np.atleast_2d(a), np.atleast_2d(b)
+    if a2.shape != b2.shape:
+        raise ValueError(f"{what}: predictions and labels must have the same shape; got {a.shape} and {b.shape}")
+    return a2, b2
