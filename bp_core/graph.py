@@ -116,10 +116,10 @@ class Value:
         self.grad = 1.0
         steps = []
         for node in reversed(order):  # from the output back: a node's grad is complete before it is used
-            for child, local in node.edges:
+            for position, (child, local) in enumerate(node.edges):
                 product = node.grad * local
                 child.grad += product  # += : gradients add where paths meet
-                steps.append(GraphStep(node, child, node.grad, local, product, child.grad))
+                steps.append(GraphStep(node, child, position, node.grad, local, product, child.grad))
         return tuple(steps)
 
     def __repr__(self) -> str:
@@ -132,6 +132,7 @@ class GraphStep:
 
     node: Value
     child: Value
+    position: int      # which input of node the child is
     upstream: float
     local: float
     product: float
