@@ -345,21 +345,29 @@ def _graph_local(op: str, exponent: float | None, arity: int) -> tuple:
     return u, expr, tuple(sp.diff(expr, uk) for uk in u)
 
 
-def derive_graph(steps) -> tuple[Derivation, ...]:
-    """The SymPy derivation of each backward step of a Value graph: upstream times d node / d child."""
+def derive_graph(output) -> dict[str, Derivation]:
+    """SymPy's version of every step of a Value graph, keyed by step name: each forward node from its
+    operation, each backward edge as upstream times d node / d child."""
     from .graph import latex_name
 
-    out = []
-    for step in steps:
+    out = {}
+    for node in output.topological():
+        if node.edges:
+            u, expr, _ = _graph_local(node.op, node.exponent, len(node.edges))
+            names = {uk: sp.Symbol(latex_name(c.label)) for uk, (c, _) in zip(u, node.edges)}
+            value = float(expr.subs({uk: c.data for uk, (c, _) in zip(u, node.edges)}))
+            out[node.label] = Derivation(node.label, sp.latex(expr.xreplace(names)), (), value)
+    for step in output.backward():
         node = step.node
         u, expr, locals_ = _graph_local(node.op, node.exponent, len(node.edges))
         names = {uk: sp.Symbol(latex_name(c.label)) for uk, (c, _) in zip(u, node.edges)}
         local = locals_[step.position]
         local_value = float(local.subs({uk: c.data for uk, (c, _) in zip(u, node.edges)}))
-        out.append(Derivation(
-            name=step.to_step().name,
-            expression=sp.latex(local.xreplace(names)),
-            locals=((latex_name(node.label), sp.latex(expr.xreplace(names))),),
-            value=step.upstream * local_value,
-        ))
-    return tuple(out)
+        name = step.to_step().name
+        out[name] = Derivation(
+            name,
+            sp.latex(local.xreplace(names)),
+            ((D.format(latex_name(node.label), latex_name(step.child.label)), sp.latex(local.xreplace(names))),),
+            step.upstream * local_value,
+        )
+    return out

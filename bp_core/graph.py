@@ -122,6 +122,36 @@ class Value:
                 steps.append(GraphStep(node, child, position, node.grad, local, product, child.grad))
         return tuple(steps)
 
+    def formula(self) -> str:
+        """How this node is computed from its inputs, LaTeX (empty for an input)."""
+        c = [latex_name(child.label) for child in self.children]
+        return {
+            "": "",
+            "+": " + ".join(c),
+            "*": r" \cdot ".join(c),
+            "**": f"{{{c[0]}}}^{{{num(self.exponent or 0)}}}",
+            "exp": f"e^{{{c[0]}}}",
+            "sigmoid": rf"\sigma({c[0]})",
+            "relu": rf"\operatorname{{ReLU}}({c[0]})",
+            "tanh": rf"\tanh({c[0]})",
+        }[self.op]
+
+    def forward_steps(self) -> tuple[Step, ...]:
+        """One forward step per computed node, inputs first: q = x + y = -2 + 5 = 3."""
+        steps = []
+        for node in self.topological():
+            if not node.edges:
+                continue
+            values = [factor(child.data) for child in node.children]
+            numbers = {"+": " + ".join(values), "*": r" \cdot ".join(values)}.get(
+                node.op, node.formula().replace(latex_name(node.children[0].label), values[0], 1))
+            steps.append(Step(
+                "forward", node.label, f"{latex_name(node.label)} = {node.formula()}", f"{numbers} = {num(node.data)}",
+                node.data, (node.label,) + tuple(c.label for c in node.children), "graph.forward",
+                (("node", node.label), ("op", node.op)),
+            ))
+        return tuple(steps)
+
     def __repr__(self) -> str:
         return f"Value({self.label or self.op} = {self.data:.6g}, grad = {self.grad:.6g})"
 
@@ -153,7 +183,9 @@ class GraphStep:
 def latex_name(label: str) -> str:
     """w0 -> w_{0}, x1 -> x_{1}; other labels unchanged."""
     m = re.fullmatch(r"([A-Za-z]+)(\d+)", label)
-    return f"{m[1]}_{{{m[2]}}}" if m else label
+    if m:
+        return f"{m[1]}_{{{m[2]}}}"
+    return f"({label})" if label.startswith("-") else label
 
 
 def _as_value(x) -> Value:
