@@ -1,0 +1,17 @@
+"""Backprop Lab's entry point: page config, then navigation over the home page and the lessons.
+
+Run with ``python -m streamlit run app.py``.
+"""
+import streamlit as st
+
+from pages.ui.i18n import t
+from pages.ui.lessons import HOME_FILE, HOME_ICON, LESSONS
+
+st.set_page_config(page_title="Backprop Lab", layout="wide")
+
+home = st.Page(HOME_FILE, title=t("nav.home"), icon=HOME_ICON, default=True)
+lessons = [
+    st.Page(lesson.file, title=t(lesson.title_key), icon=lesson.icon, url_path=lesson.url_path)
+    for lesson in LESSONS
+]
+st.navigation({"": [home], t("nav.lessons"): lessons}).run()

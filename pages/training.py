@@ -1,0 +1,4 @@
+"""Lesson placeholder: replaced when the lesson is written."""
+from pages.ui.placeholder import show
+
+show("training")

@@ -1,0 +1,86 @@
+"""Inputs of a worked example: sliders and selectors bound to the URL, a notice for bad URL values, and a
+button back to the notes' example.
+
+A field's key is also its URL parameter, so a copied link reproduces the example. Streamlit itself drops a
+URL value that is not a valid choice or number in range and uses the default; `url_notice` names each
+such parameter to the learner. URL text is only compared and parsed as a float, never rendered or evaluated.
+"""
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import streamlit as st
+
+from .i18n import t
+
+
+@dataclass(frozen=True)
+class Number:
+    key: str            # session key and URL parameter
+    label: str          # shown beside the slider; may hold $LaTeX$
+    default: float
+    lo: float
+    hi: float
+    step: float = 0.1
+
+    def accepts(self, raw: str) -> bool:
+        try:
+            v = float(raw)
+        except ValueError:
+            return False
+        return math.isfinite(v) and self.lo <= v <= self.hi
+
+    def widget(self, container=st) -> float:
+        return container.slider(self.label, self.lo, self.hi, step=self.step, key=self.key, bind="query-params")
+
+
+@dataclass(frozen=True)
+class Choice:
+    key: str
+    label: str
+    default: str
+    options: tuple[str, ...]
+    catalogue: str = ""  # message-catalogue prefix for the option labels, e.g. "activation"
+
+    def accepts(self, raw: str) -> bool:
+        return raw in self.options
+
+    def widget(self, container=st) -> str:
+        fmt = (lambda o: t(f"{self.catalogue}.{o}")) if self.catalogue else str
+        return container.selectbox(self.label, self.options, key=self.key, format_func=fmt, bind="query-params")
+
+
+Field = Number | Choice
+
+
+def init(fields: Sequence[Field]) -> None:
+    """Give each field its default in session state (a URL value, if valid, still wins on first load)."""
+    for f in fields:
+        st.session_state.setdefault(f.key, f.default)
+
+
+def url_notice(page: str, fields: Sequence[Field]) -> None:
+    """Name every URL parameter of this page whose value was ignored, once per link."""
+    bad = []
+    for f in fields:
+        values = st.query_params.get_all(f.key)
+        if values and (len(values) > 1 or not f.accepts(values[-1])):
+            bad.append(f.key)
+    seen = f"{page}-notice"
+    if bad:
+        st.session_state[seen] = bad
+    if st.session_state.get(seen):
+        st.warning(t("inputs.ignored", names=", ".join(st.session_state[seen])), icon=":material/link_off:")
+
+
+def _reset(page: str, fields: Sequence[Field]) -> None:
+    for f in fields:
+        st.session_state[f.key] = f.default
+    st.session_state.pop(f"{page}-notice", None)
+
+
+def reset_button(page: str, fields: Sequence[Field], container=st) -> None:
+    container.button(t("inputs.reset"), key=f"{page}-reset-example", on_click=_reset, args=(page, fields),
+                     icon=":material/restart_alt:", width="stretch")

@@ -1,0 +1,107 @@
+"""Step controls shared by every lesson: Previous / Next / First / Last / Reset, autoplay, "Step k of n",
+and the keys a keyboard or a presentation clicker sends (Right/Left, PageDown/PageUp, Home/End).
+
+Only the cursor (1-based, bound to the URL) and the autoplay settings live in session state.
+"""
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+import streamlit as st
+
+from .i18n import t
+
+# PageDown/PageUp (what clickers send) press the Next/Previous buttons; a button takes only one shortcut of
+# its own, which is Right/Left. The script is static text: nothing from a user or a URL goes into it.
+_CLICKER_KEYS = """
+<script>
+if (!window.__bpClickerKeys) {
+  window.__bpClickerKeys = true;
+  const doc = window.parent ? window.parent.document : document;
+  doc.addEventListener("keydown", (event) => {
+    const target = event.target;
+    if (target && (target.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(target.tagName))) return;
+    const which = {PageDown: "-next", PageUp: "-previous"}[event.key];
+    if (!which) return;
+    const button = doc.querySelector(`[class*="st-key-"][class*="${which}"] button`);
+    if (button) { event.preventDefault(); button.click(); }
+  });
+}
+</script>
+"""
+
+
+def cursor_key(page: str) -> str:
+    return f"{page}-step"
+
+
+def _move(page: str, delta: int, n: int) -> None:
+    key = cursor_key(page)
+    st.session_state[key] = min(max(int(st.session_state.get(key, 1)) + delta, 1), n)
+    st.session_state[f"{page}-tick"] = time.monotonic()
+
+
+def _reset(page: str) -> None:
+    st.session_state[cursor_key(page)] = 1
+    st.session_state[f"{page}-autoplay"] = False
+
+
+def walk(page: str, n: int, render: Callable[[int], None]) -> None:
+    """Step controls over n steps, then render(k) for the current 0-based step k.
+
+    The controls and the step reruns alone (a fragment): a click repaints the step, not the page. With
+    autoplay on, the fragment reruns on a timer and moves one step each time until the last.
+    """
+    key = cursor_key(page)
+    # Clamp before the widget exists: a changed example with fewer steps keeps a valid cursor, and one
+    # with the same number of steps keeps the cursor where it was.
+    st.session_state[key] = min(max(int(st.session_state.get(key, 1)), 1), n)
+
+    play, speed = st.columns([1, 2], vertical_alignment="center")
+    autoplay = play.toggle(t("steps.autoplay"), key=f"{page}-autoplay")
+    seconds = speed.select_slider(
+        t("steps.speed"), options=[0.5, 1.0, 1.5, 2.0, 3.0, 5.0], value=1.5, key=f"{page}-speed",
+        format_func=lambda s: t("steps.seconds", s=s), disabled=not autoplay,
+    )
+    st.html(_CLICKER_KEYS, unsafe_allow_javascript=True)
+
+    @st.fragment(run_every=seconds if autoplay else None)
+    def panel() -> None:
+        if autoplay:
+            _autoplay_tick(page, n, seconds)
+        controls(page, n)
+        render(st.session_state[key] - 1)
+
+    panel()
+
+
+def _autoplay_tick(page: str, n: int, seconds: float) -> None:
+    key, tick = cursor_key(page), f"{page}-tick"
+    now = time.monotonic()
+    if now - st.session_state.get(tick, 0.0) < 0.8 * seconds:
+        return
+    if st.session_state[key] >= n:
+        st.session_state[f"{page}-autoplay"] = False
+        st.rerun()
+    st.session_state[key] += 1
+    st.session_state[tick] = now
+
+
+def controls(page: str, n: int) -> None:
+    first, prev, nxt, last, reset, where = st.columns([1, 1.3, 1.3, 1, 1, 2.4], vertical_alignment="center")
+    k = st.session_state[cursor_key(page)]
+    first.button(t("steps.first"), key=f"{page}-first", on_click=_move, args=(page, -n, n), shortcut="home",
+                 disabled=k == 1, width="stretch")
+    prev.button(t("steps.previous"), key=f"{page}-previous", on_click=_move, args=(page, -1, n), shortcut="left",
+                disabled=k == 1, width="stretch")
+    nxt.button(t("steps.next"), key=f"{page}-next", on_click=_move, args=(page, 1, n), shortcut="right",
+               disabled=k == n, type="primary", width="stretch")
+    last.button(t("steps.last"), key=f"{page}-last", on_click=_move, args=(page, n, n), shortcut="end",
+                disabled=k == n, width="stretch")
+    reset.button(t("steps.reset"), key=f"{page}-reset", on_click=_reset, args=(page,), width="stretch")
+    with where:
+        counter, box = st.columns([3, 2], vertical_alignment="center")
+        counter.markdown(f"**{t('steps.counter', k=k, n=n)}**")
+        box.number_input(t("steps.goto"), min_value=1, max_value=n, step=1, key=cursor_key(page),
+                         bind="query-params", label_visibility="collapsed")
