@@ -49,10 +49,16 @@ class Value:
     def __pow__(self, n: float) -> Value:
         if isinstance(n, Value) or not isinstance(n, (int, float)):
             raise ValueError(f"the exponent of ** must be a plain number; got {type(n).__name__}")
-        if self.data == 0 and n < 0:
-            raise ValueError(f"{self.label or 'a node'} is 0 and cannot be raised to the power {n}")
-        out = _checked(self.data**n, "**")
-        return Value(out, op="**", exponent=float(n), edges=((self, n * self.data ** (n - 1)),))
+        try:
+            out, local = self.data**n, n * self.data ** (n - 1)
+        except (ZeroDivisionError, OverflowError):
+            out = local = math.inf
+        if not all(isinstance(v, float | int) and math.isfinite(v) for v in (out, local)):
+            raise ValueError(
+                f"{self.label or 'a node'} = {self.data:.6g} cannot be raised to the power {n:g}: the result "
+                "or its derivative is not a finite real number"
+            )
+        return Value(out, op="**", exponent=float(n), edges=((self, local),))
 
     def exp(self) -> Value:
         if self.data > 709.0:
@@ -119,6 +125,8 @@ class Value:
             for position, (child, local) in enumerate(node.edges):
                 product = node.grad * local
                 child.grad += product  # += : gradients add where paths meet
+                if not math.isfinite(child.grad):
+                    raise ValueError(f"the gradient of {child.label or 'a node'} overflowed; use smaller inputs")
                 steps.append(GraphStep(node, child, position, node.grad, local, product, child.grad))
         return tuple(steps)
 

@@ -134,10 +134,26 @@ class Network:
         return self._loss(h[-1], a[-1], self._label(label, a[-1].shape[0]))
 
     def _loss(self, h_out: np.ndarray, y: np.ndarray, label: np.ndarray) -> float:
-        if self.loss == "cross_entropy" and self.output == "softmax":
-            # -sum label log softmax(h) through log-softmax: exact even where y underflows to 0.
-            return float(-(label * log_softmax(h_out)).sum(axis=1).mean())
-        return LOSSES[self.loss].value(y, label)
+        if self.loss == "cross_entropy":
+            # -sum label log y, with log y taken from h where it can be: exact even where y underflows to 0
+            if self.output == "softmax":
+                log_y = log_softmax(h_out)
+            elif self.output == "sigmoid":
+                log_y = -np.logaddexp(0.0, -h_out)
+            else:
+                if np.any(y <= 0):
+                    raise ValueError(
+                        "cross_entropy needs outputs in (0, 1] to take their log; the identity output gave "
+                        f"{y.min():.4g}: use a softmax or sigmoid output"
+                    )
+                log_y = np.log(y)
+            terms = np.where(label != 0, label * log_y, 0.0)  # 0 log 0 = 0
+            loss = float(-terms.sum(axis=1).mean())
+        else:
+            loss = LOSSES[self.loss].value(y, label)
+        if not np.isfinite(loss):
+            raise ValueError("the loss overflowed to a non-finite value; use smaller inputs or weights")
+        return loss
 
     def _label(self, label, batch: int) -> np.ndarray:
         t = validation.batch("label y", label, self.widths[-1])
@@ -201,10 +217,15 @@ class Network:
         """dz_N = dL/dh_N: dL/dy through the output activation (or not, with the notes' simplification)."""
         if self.output_grad_as_one:
             return dy
+        batch = y.shape[0]
+        if self.loss == "cross_entropy" and self.output == "softmax":
+            # The Jacobian chain collapses to (y sum(label) - label) / batch, which is (y - label) / batch
+            # for labels that sum to 1: exact and stable.
+            return (y * label.sum(axis=1, keepdims=True) - label) / batch
+        if self.loss == "cross_entropy" and self.output == "sigmoid":
+            # -label / y times y (1 - y): stable where y underflows
+            return -label * (1.0 - y) / batch
         if self.output == "softmax":
-            if self.loss == "cross_entropy":
-                # The Jacobian chain collapses to (y - label) / batch: exact and stable.
-                return (y - label) / y.shape[0]
             # Row vector times Jacobian, per sample: dz_k = sum_j dL/dy_j dy_j/dh_k.
             return np.einsum("bj,bjk->bk", dy, softmax_jacobian(y))
         return dy * ACTIVATIONS[self.output].df(h)

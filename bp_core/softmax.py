@@ -12,13 +12,19 @@ TINY = np.finfo(np.float64).tiny
 def softmax(z) -> np.ndarray:
     """S_j = e^{z_j} / sum_l e^{z_l} along the last axis, shifted by the max so nothing overflows."""
     z = validation.finite_array("softmax logits z", z, ndim=(1, 2, 3))
-    e = np.exp(z - z.max(axis=-1, keepdims=True))
+    e = np.exp(_shift(z))
     return e / e.sum(axis=-1, keepdims=True)
+
+
+def _shift(z: np.ndarray) -> np.ndarray:
+    """z - max(z): every entry <= 0, so exp never overflows (a gap beyond 1.8e308 becomes -inf, exp 0)."""
+    with np.errstate(over="ignore"):
+        return z - z.max(axis=-1, keepdims=True)
 
 
 def log_softmax(z: np.ndarray) -> np.ndarray:
     """log S_j = z_j - logsumexp(z), exact where softmax itself underflows to 0."""
-    shifted = z - z.max(axis=-1, keepdims=True)
+    shifted = _shift(z)
     return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
 
 
