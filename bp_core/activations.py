@@ -20,8 +20,8 @@ class Activation:
 
 
 def _sigmoid(h):
-    # 1 / (1 + e^-h) written through tanh: no overflow for any finite h.
-    return 0.5 * (1.0 + np.tanh(0.5 * h))
+    # 1 / (1 + e^-h) = e^{-log(1 + e^-h)}: no overflow for any finite h, full precision as h -> -inf.
+    return np.exp(-np.logaddexp(0.0, -np.asarray(h, dtype=float)))
 
 
 ACTIVATIONS: dict[str, Activation] = {

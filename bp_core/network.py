@@ -72,6 +72,8 @@ class Network:
         if biases is None:
             self.biases = None
         else:
+            if isinstance(biases, np.ndarray) or not isinstance(biases, Sequence):
+                raise ValueError(f"biases must be a list of vectors, one per layer, or None; got {type(biases).__name__}")
             if len(biases) != len(self.weights):
                 raise ValueError(f"biases must have one vector per layer ({len(self.weights)}); got {len(biases)}")
             self.biases = tuple(
@@ -85,6 +87,12 @@ class Network:
         self.output = validation.choice("output activation", output, OUTPUTS)
         self.loss = validation.choice("loss", loss, tuple(LOSSES))
         self.output_grad_as_one = bool(output_grad_as_one)
+        self._frozen = True
+
+    def __setattr__(self, name: str, value) -> None:
+        if getattr(self, "_frozen", False):
+            raise AttributeError(f"a Network is immutable; use net.replace({name}=...) for a changed copy")
+        super().__setattr__(name, value)
 
     # -- structure -------------------------------------------------------------------------------
     @property

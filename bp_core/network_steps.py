@@ -207,8 +207,13 @@ class _Matrix(_View):
             numbers = show(dz)
             kind = "backward.dz_out.as_one"
         elif net.output == "softmax" and net.loss == "cross_entropy":
-            formula = rf"dz_{{{N}}} = " + (rf"\tfrac{{1}}{{{self.batch}}}" if self.batch > 1 else "") + r"(y - y^{label})"
-            numbers = rf"{term(y)} - {term(t.label)} = {show(dz)}" if self.batch == 1 else show(dz)
+            per_batch = rf"\tfrac{{1}}{{{self.batch}}}" if self.batch > 1 else ""
+            if np.allclose(t.label.sum(axis=1), 1.0):
+                formula = rf"dz_{{{N}}} = {per_batch}(y - y^{{label}})"
+                numbers = rf"{term(y)} - {term(t.label)} = {show(dz)}" if self.batch == 1 else show(dz)
+            else:  # labels that are not a distribution: the general collapse
+                formula = rf"dz_{{{N}}} = {per_batch}\left(y \textstyle\sum_j y_j^{{label}} - y^{{label}}\right)"
+                numbers = show(dz)
             kind = "backward.dz_out.softmax_ce"
         elif net.output == "softmax":
             formula = rf"dz_{{{N}}} = \frac{{\partial L}}{{\partial y}} J, \quad J_{{jk}} = \frac{{\partial y_j}}{{\partial h_{{{N}k}}}} = y_j(\delta_{{jk}} - y_k)"
