@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+import re
+
 import numpy as np
 import sympy as sp
 
@@ -18,6 +20,13 @@ from .softmax_lesson import SoftmaxTrace
 from .step import readonly
 
 SIGMA = sp.Symbol(r"\Sigma", positive=True)
+# e^{\frac{z_{1}}{T}} -> e^{z_{1}/T}: the exponent on one line, as on the page, so that matrices stay legible
+_EXP_FRACTION = re.compile(r"e\^\{\\frac\{((?:[^{}]|\{[^{}]*\})*)\}\{T\}\}")
+
+
+def _latex(expr) -> str:
+    """SymPy's LaTeX of expr, with each exponent z/T written inline."""
+    return _EXP_FRACTION.sub(lambda m: f"e^{{{m[1]}/T}}", sp.latex(expr))
 
 
 def derive(t: SoftmaxTrace) -> dict[str, Derivation]:
@@ -102,20 +111,21 @@ class _Builder:
 
     def _latex(self) -> dict[str, object]:
         """Each expression printed once per number of classes."""
-        L, n = sp.latex, self.n
+        L, n = _latex, self.n
         short = {self.total: SIGMA}
         out = {
-            "e": L(sp.Matrix([self.e])),
+            "e": L(sp.Matrix(self.e)),
             "sum": L(self.total),
-            "S": L(sp.Matrix([[el / SIGMA for el in self.e]])),
+            "S": L(sp.Matrix([el / SIGMA for el in self.e])),
+            "S_row": L(sp.Matrix([[el / SIGMA for el in self.e]])),
             "L": L(self.L_S),
             "J": L(self.J_S),
             "asym": "0" if self.asym.is_zero_matrix else L(self.asym),
-            "rows": L(sp.Matrix([self.row_zero])),
-            "g": L(sp.Matrix([self.g])),
-            "chain": L(sp.Matrix([self.chain_S])),
+            "rows": L(sp.Matrix(self.row_zero)),
+            "g": L(sp.Matrix(self.g)),
+            "chain": L(sp.Matrix(self.chain_S)),
             "chain_first": L(self.chain_terms[0]),
-            "dz": L(sp.Matrix([self.dz_collapsed])),
+            "dz": L(sp.Matrix(self.dz_collapsed)),
             "dz_first": L(self.dz_raw[0].xreplace(short)),
             "dz_S_first": L(self.dz_S[0]),
             "batch_loop": L(sp.Matrix([self.chain_S]) / self.B),
@@ -136,13 +146,15 @@ class _Builder:
         S = np.array(self.f_S(*z, T), dtype=float)
         d: dict[str, Derivation] = {}
 
-        def add(name, expression, locals_, value):
+        def add(name, expression, locals_, value, column=False):
             value = np.asarray(value, dtype=float)
+            if column:
+                value = value.reshape(-1, 1)
             d[name] = Derivation(name, expression, tuple(locals_), float(value) if value.ndim == 0 else readonly(value))
 
-        add("e", X["e"], (), self.f_e(*z, T))
+        add("e", X["e"], (), self.f_e(*z, T), column=True)
         add("sum", X["sum"], (), self.f_total(*z, T))
-        add("S", X["S"], ((r"\Sigma", X["sum"]),), S)
+        add("S", X["S"], ((r"\Sigma", X["sum"]),), S, column=True)
         add("L", X["L"], ((r"\hat y_j", "S_j"),), self.f_L(*z, T, *y))
 
         raw = np.array(self.f_raw(*z, T), dtype=float)
@@ -158,21 +170,21 @@ class _Builder:
             (rf"\sum_k {D.format(f'S_{{{j + 1}}}', 'z_k')}", X["row_S"][j]),
             (X["sum_S"], "1"),
             ("J - J^T", X["asym"]),
-        ), self.f_rows(*z, T))
+        ), self.f_rows(*z, T), column=True)
 
-        add("dL/dS", X["g"], (("L", X["L"]),), self.f_g(*S, *y))
+        add("dL/dS", X["g"], (("L", X["L"]),), self.f_g(*S, *y), column=True)
         add("J^T g", X["chain"], (
             (D.format("L", "z_1"), X["chain_first"]),
-        ), self.f_chain(*z, T, *y))
+        ), self.f_chain(*z, T, *y), column=True)
         add("dL/dz", X["dz"], (
             (D.format("L", "z_1"), X["dz_first"]),
             (D.format("L", "z_1"), X["dz_S_first"]),
             (X["sum_y"], "1"),
-        ), self.f_dz(*z, T, *y))
+        ), self.f_dz(*z, T, *y), column=True)
 
         B = t.batch
         rows = list(zip(t.Z, t.Y))
-        add("S batch", X["S"], ((r"\Sigma", X["sum"]),), [self.f_S(*zb, T) for zb, _ in rows])
+        add("S batch", X["S_row"], ((r"\Sigma", X["sum"]),), [self.f_S(*zb, T) for zb, _ in rows])
         add("dZ loop", X["batch_loop"], ((r"B", str(B)),),
             [np.array(self.f_chain(*zb, T, *yb), dtype=float) / B for zb, yb in rows])
         add("dZ vectorised", X["batch_vec"], ((r"B", str(B)),),

@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from . import validation
-from .softmax import log_softmax, softmax, softmax_jacobian
+from .softmax import log_softmax, softmax
 from .step import Step, factor, matrix, num, readonly, sub
 
 MAX_CLASSES = 8
@@ -106,7 +106,7 @@ def trace(z, temperature: float = 1.0, label=0, cell: tuple[int, int] = (0, 1)) 
     total = float(e.sum())
     S = softmax(u)
     loss = float(-(y * log_softmax(u)).sum())
-    J = softmax_jacobian(S) / T                     # d S / d z = (1/T) d S / d(z/T)
+    J = _jacobian(S) / T                            # d S / d z = (1/T) d S / d(z/T)
     row_sums = J.sum(axis=1)
     asymmetry = float(np.abs(J - J.T).max())
     rank = int(np.linalg.matrix_rank(J))
@@ -140,6 +140,29 @@ def trace(z, temperature: float = 1.0, label=0, cell: tuple[int, int] = (0, 1)) 
     return _with_steps(partial)
 
 
+def note_slip(t: SoftmaxTrace) -> tuple[Step, Step]:
+    """What the note wrote for dL/dy_hat_j (a sum over every j) and the gradient it would give, as steps whose
+    numbers sit beside the right ones: dL/dS_j = -y_j / S_j, one term, and dL/dz = (S - y)/T."""
+    c_ids = _ids("g", t.n)
+    wrote = Step(
+        "backward", "note dL/dS", r"\frac{\partial L}{\partial \hat y_j} = -\sum_j \frac{y_j}{\hat y_j}",
+        r"-\left(" + ", ".join(rf"\frac{{{num(t.y.sum())}}}{{{num(sj)}}}" for sj in t.S) + r"\right)"
+        rf" = {matrix(t.note_dS)} \quad \text{{instead of}}\quad -\frac{{y_j}}{{\hat y_j}} = {matrix(t.dS)}",
+        t.note_dS, c_ids, "softmax.note_dS")
+    gives = Step(
+        "backward", "note dL/dz", r"J^T \left(-\sum_j \frac{y_j}{\hat y_j}\right)",
+        rf"{matrix(t.note_dz)} \quad \text{{instead of}}\quad \frac{{1}}{{T}}(\hat y - y) = {matrix(t.dz)}",
+        t.note_dz, _ids("dz", t.n), "softmax.note_dz")
+    return wrote, gives
+
+
+def default_label() -> int:
+    """The class of presets.SOFTMAX's one-hot label, 0-based."""
+    from .presets import SOFTMAX
+
+    return int(np.argmax(SOFTMAX["label"]))
+
+
 def default_logits(n: int) -> tuple[float, ...]:
     """The note's three logits (presets.SOFTMAX), extended with EXTRA_LOGITS up to n classes."""
     from .presets import SOFTMAX
@@ -148,6 +171,19 @@ def default_logits(n: int) -> tuple[float, ...]:
     if not 2 <= n <= len(base):
         raise ValueError(f"number of classes must be between 2 and {len(base)}; got {n!r}")
     return base[:n]
+
+
+def _jacobian(S: np.ndarray) -> np.ndarray:
+    """S_j (delta_jk - S_k), with each diagonal 1 - S_j summed as the other probabilities.
+
+    softmax_jacobian's 1 - S_j cancels when S_j is near 1 (1 - 0.999994 keeps only about 11 digits): the rows
+    then no longer sum to zero to machine precision and the rank test sees n instead of n - 1. The sum of the
+    others is exact to the last digit; the two agree to within rounding of the largest entry.
+    """
+    J = -np.outer(S, S)
+    rest = np.array([np.delete(S, j).sum() for j in range(S.size)])
+    np.fill_diagonal(J, S * rest)
+    return J
 
 
 # -- inputs -----------------------------------------------------------------------------------------
@@ -192,6 +228,15 @@ def _col(v: np.ndarray) -> str:
     return matrix(np.asarray(v).reshape(-1, 1))
 
 
+def _column(v: np.ndarray) -> np.ndarray:
+    """A step's vector value as a column, as the note writes dvalue and J @ dvalue (and narrow on screen)."""
+    return readonly(np.asarray(v).reshape(-1, 1))
+
+
+def _stack(entries) -> str:
+    return r"\begin{pmatrix} " + r" \\ ".join(entries) + r" \end{pmatrix}"
+
+
 def _ids(prefix: str, n: int) -> tuple[str, ...]:
     return tuple(f"{prefix}{j}" for j in range(1, n + 1))
 
@@ -213,7 +258,8 @@ def _entry_step(t: SoftmaxTrace, j: int, k: int) -> Step:
         formula = rf"{head} = \frac{{1}}{{T}}\, S_{{{J}}} \left(1 - S_{{{J}}}\right)"
         kind = "softmax.diag"
     else:
-        formula = rf"{head} = \frac{{1}}{{T}}\, S_{{{J}}} \left(0 - S_{{{K}}}\right) = -\frac{{1}}{{T}}\, S_{{{J}}} S_{{{K}}}"
+        formula = (rf"{head} = \frac{{1}}{{T}}\, S_{{{J}}} \left(0 - S_{{{K}}}\right)"
+                   rf" = -\frac{{1}}{{T}}\, S_{{{J}}} S_{{{K}}}")
         kind = "softmax.off"
     value = float(t.J[j, k])
     numbers = rf"\frac{{1}}{{{T}}} \cdot {num(t.S[j])} \cdot \left({delta} - {num(t.S[k])}\right) = {num(value)}"
@@ -232,13 +278,13 @@ def _with_steps(t: SoftmaxTrace) -> SoftmaxTrace:
     info = (("T", T), ("n", str(n)))
 
     # forward: e^{z/T}, their sum, S
-    exps = r",\; ".join(rf"e^{{{num(zj)}/{T}}}" for zj in t.z)
-    steps.append(Step("forward", "e", r"e_j = e^{z_j / T}", rf"\left({exps}\right) = {matrix(t.e)}", t.e,
+    exps = _stack(rf"e^{{{num(zj)}/{T}}}" for zj in t.z)
+    steps.append(Step("forward", "e", r"e_j = e^{z_j / T}", rf"{exps} = {_col(t.e)}", _column(t.e),
                       S_ids, "softmax.exp", info))
     steps.append(Step("forward", "sum", r"\Sigma = \sum_{l=1}^{n} e^{z_l / T}",
                       " + ".join(num(v) for v in t.e) + f" = {num(t.total)}", t.total, S_ids, "softmax.sum", info))
     steps.append(Step("forward", "S", r"\hat y_j = S_j = \frac{e^{z_j / T}}{\Sigma}",
-                      rf"\frac{{1}}{{{num(t.total)}}} {matrix(t.e)} = {matrix(t.S)}", t.S, S_ids, "softmax.S",
+                      rf"\frac{{1}}{{{num(t.total)}}} {_col(t.e)} = {_col(t.S)}", _column(t.S), S_ids, "softmax.S",
                       info + (("max", str(int(np.argmax(t.S)) + 1)),)))
     if one_hot:
         loss_numbers = rf"-\log S_{{{c}}} = -\log {num(t.S[c - 1])} = {num(t.loss)}"
@@ -254,11 +300,7 @@ def _with_steps(t: SoftmaxTrace) -> SoftmaxTrace:
     j, k = t.cell
     steps.append(_entry_step(t, j, j))
     steps.append(_entry_step(t, j, k))
-    if n <= 3:
-        numbers = (rf"\frac{{1}}{{{T}}}\left({matrix(np.diag(t.S))} - {matrix(np.outer(t.S, t.S))}\right)"
-                   rf" = {matrix(t.J)}")
-    else:
-        numbers = rf"S = {matrix(t.S)}:\quad \frac{{1}}{{{T}}}\left(\operatorname{{diag}}(S) - S S^T\right) = J"
+    numbers = rf"S = {_col(t.S)}:\quad \frac{{1}}{{{T}}}\left(\operatorname{{diag}}(S) - S S^T\right) = J"
     steps.append(Step(
         "backward", "J",
         r"J = \frac{\partial S}{\partial z} = \frac{1}{T}\left(\operatorname{diag}(S) - S S^T\right),"
@@ -266,30 +308,31 @@ def _with_steps(t: SoftmaxTrace) -> SoftmaxTrace:
         numbers, t.J, cells, "softmax.J", info))
     steps.append(Step(
         "backward", "J1", r"J \mathbf{1} = 0, \quad J = J^T, \quad \operatorname{rank} J = n - 1",
-        rf"J \mathbf{{1}} = {matrix(t.row_sums)},\quad \max_{{j,k}} |J - J^T| = {num(t.asymmetry)},"
+        rf"J \mathbf{{1}} = {_col(t.row_sums)},\quad \max_{{j,k}} |J - J^T| = {num(t.asymmetry)},"
         rf"\quad \operatorname{{rank}} J = {t.rank}",
-        t.row_sums, cells, "softmax.props", (("n", str(n)), ("rank", str(t.rank)), ("n1", str(n - 1)))))
+        _column(t.row_sums), cells, "softmax.props" if t.rank == n - 1 else "softmax.props_low",
+        (("n", str(n)), ("rank", str(t.rank)), ("n1", str(n - 1)))))
 
     # backward from cross-entropy: dL/dS, the full chain J^T dL/dS, the collapse (S - y)/T
-    ratios = ", ".join(rf"\frac{{{num(yj)}}}{{{num(sj)}}}" for yj, sj in zip(t.y, t.S))
+    ratios = _stack(rf"\frac{{{num(yj)}}}{{{num(sj)}}}" for yj, sj in zip(t.y, t.S))
     steps.append(Step(
         "backward", "dL/dS", r"g_j = \frac{\partial L}{\partial S_j} = -\frac{y_j}{S_j}",
-        rf"-\left({ratios}\right) = {matrix(t.dS)}", t.dS, g_ids + labelled, "softmax.dS", (("c", str(c)),)))
+        rf"-{ratios} = {_col(t.dS)}", _column(t.dS), g_ids + labelled, "softmax.dS", (("c", str(c)),)))
     steps.append(Step(
         "backward", "J^T g",
         r"\frac{\partial L}{\partial z_k} = \sum_j \frac{\partial L}{\partial S_j} \frac{\partial S_j}{\partial z_k}"
         r" = \left(J^T g\right)_k",
-        rf"{matrix(t.J.T)} {_col(t.dS)} = {_col(t.dz_chain)}", t.dz_chain, dz_ids + cells + g_ids,
+        rf"{matrix(t.J.T)} {_col(t.dS)} = {_col(t.dz_chain)}", _column(t.dz_chain), dz_ids + cells + g_ids,
         "softmax.chain", info))
     steps.append(Step(
         "backward", "dL/dz", r"\frac{\partial L}{\partial z} = \frac{1}{T}\left(\hat y - y\right) = \frac{1}{T}(S - y)",
-        rf"\frac{{1}}{{{T}}}\left({matrix(t.S)} - {matrix(t.y)}\right) = {matrix(t.dz)}"
-        rf"\quad \left(\max |J^T g - \tfrac{{1}}{{T}}(S - y)| = {num(t.gap)}\right)",
-        t.dz, dz_ids + S_ids, "softmax.collapse", info + (("gap", num(t.gap)),)))
+        rf"\frac{{1}}{{{T}}}\left({_col(t.S)} - {_col(t.y)}\right) = {_col(t.dz)}",
+        _column(t.dz), dz_ids + S_ids, "softmax.collapse", info + (("gap", num(t.gap)),)))
 
     # a batch: the note's loop over samples beside the vectorised form
     steps.append(Step(
-        "forward", "S batch", r"S_b = \operatorname{softmax}(z_b / T), \quad z_b = z \text{ moved } b - 1 \text{ places}",
+        "forward", "S batch",
+        r"S_b = \operatorname{softmax}(z_b / T), \quad z_b = z \text{ moved } b - 1 \text{ places}",
         rf"Z = {matrix(t.Z)} \;\Rightarrow\; S = {matrix(t.SB)}", t.SB, _batch_ids("SB", B, n),
         "softmax.batch_S", (("B", str(B)), ("T", T))))
     steps.append(Step(
@@ -300,8 +343,7 @@ def _with_steps(t: SoftmaxTrace) -> SoftmaxTrace:
         t.dZ_loop, _batch_ids("dB", B, n), "softmax.batch_loop", (("B", str(B)), ("T", T))))
     steps.append(Step(
         "backward", "dZ vectorised", r"d\text{inputs} = \frac{1}{B\,T}\left(S - Y\right)",
-        rf"\frac{{1}}{{{B} \cdot {T}}}\left({matrix(t.SB)} - {matrix(t.Y)}\right) = {matrix(t.dZ_vec)}"
-        rf"\quad \left(\max |\text{{loop}} - \text{{vectorised}}| = {num(t.batch_gap)}\right)",
+        rf"\frac{{1}}{{{B} \cdot {T}}} {matrix(t.SB - t.Y)} = {matrix(t.dZ_vec)}",
         t.dZ_vec, _batch_ids("dB", B, n), "softmax.batch_vec", (("B", str(B)), ("gap", num(t.batch_gap)))))
 
     return replace(t, steps=tuple(steps))

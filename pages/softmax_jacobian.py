@@ -1,4 +1,326 @@
-"""Lesson placeholder: replaced when the lesson is written."""
-from pages.ui.placeholder import show
+"""Softmax Jacobian (note 003): probabilities as bars, the Jacobian as a heatmap, gradients back through it,
+the collapse to (y_hat - y) / T with cross-entropy, and the note's batch loop beside the vectorised form.
 
-show("softmax_jacobian")
+Layout and widgets only: every number, formula and derivation comes from bp_core.softmax_lesson.
+"""
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+import streamlit as st
+from plotly.subplots import make_subplots
+
+from bp_core import presets as P
+from bp_core import softmax_lesson as lesson_core
+from bp_core.softmax_derivations import derive
+from pages.ui import colors, inputs, panel, stepper
+from pages.ui.i18n import t
+from pages.ui.lessons import lesson
+
+CODE = "sj"
+MAX_N = 6
+CLASS_COUNTS = tuple(str(n) for n in range(2, MAX_N + 1))
+DEFAULT_Z = lesson_core.default_logits(MAX_N)
+NEGATIVE = "#5E3C99"  # purple end of the diverging Jacobian scale (PuOr, safe for colour-blind readers)
+DIVERGING = [[0.0, NEGATIVE], [0.5, "#FFFFFF"], [1.0, colors.GRADIENT]]
+SEQUENTIAL = [[0.0, "#FFFFFF"], [1.0, colors.FORWARD]]
+CHART = {"displayModeBar": False}
+
+
+def _c(key: str, **kw) -> str:
+    return t(f"softmax_jacobian.{key}", **kw)
+
+
+def _classes(n: int) -> tuple[str, ...]:
+    return tuple(str(i) for i in range(1, n + 1))
+
+
+N_FIELD = inputs.Choice(f"{CODE}-n", _c("classes"), str(len(P.SOFTMAX["z"])), CLASS_COUNTS)
+Z_FIELDS = [inputs.Number(f"{CODE}-z{j}", _c("logit", j=j), DEFAULT_Z[j - 1], -6.0, 6.0, 0.1)
+            for j in range(1, MAX_N + 1)]
+T_FIELD = inputs.Number(f"{CODE}-temp", _c("temperature"), float(P.SOFTMAX["temperature"]), 0.1, 5.0, 0.1)
+
+
+def class_fields(n: int) -> list[inputs.Choice]:
+    """The label and the Jacobian cell: their options are the n classes."""
+    options = _classes(n)
+    return [
+        inputs.Choice(f"{CODE}-label", _c("label"), str(lesson_core.default_label() + 1), options),
+        inputs.Choice(f"{CODE}-j", _c("cell_j"), "1", options),
+        inputs.Choice(f"{CODE}-k", _c("cell_k"), "2", options),
+    ]
+
+
+# -- cached data: the trace, its derivations, the figures of each step ------------------------------
+@st.cache_data(max_entries=256, show_spinner=False)
+def lesson_data(z: tuple[float, ...], T: float, c: int, j: int, k: int):
+    trace = lesson_core.trace(z, T, c, (j, k))
+    return trace, derive(trace), lesson_core.note_slip(trace)
+
+
+def _done(trace, idx: int, name: str) -> bool:
+    return idx >= trace.step_index(name)
+
+
+def _fmt(v: float, digits: int = 3) -> str:
+    """A number on a chart: `digits` significant digits, and 0 rather than -0."""
+    return f"{float(v) + 0.0:.{digits}g}"
+
+
+def _halo(fig: go.Figure, x: int, col: int | None = None) -> None:
+    """A yellow band behind bar x: what the current step touches."""
+    where = {"row": 1, "col": col} if col else {}
+    fig.add_vrect(x0=x - 0.45, x1=x + 0.45, fillcolor=colors.HIGHLIGHT, opacity=0.55, line_width=0, layer="below",
+                  exclude_empty_subplots=False, **where)
+
+
+def _pending_bars(n: int, name: str) -> go.Bar:
+    """Slots for values not computed yet: grey outlines, not filled in, marked '?'."""
+    return go.Bar(x=list(range(1, n + 1)), y=[1.0] * n, width=0.5, name=name, marker=dict(
+        color="rgba(0,0,0,0)", line=dict(color=colors.PENDING, width=2)), text=["?"] * n, textposition="inside",
+        insidetextanchor="middle",
+        textfont=dict(color="#888888", size=16), hovertemplate=f"{_c('chart.pending')}<extra></extra>",
+        showlegend=False)
+
+
+def _layout(fig: go.Figure, title: str, height: int) -> None:
+    fig.update_layout(title=dict(text=title, x=0, xanchor="left"), height=height, margin=dict(l=10, r=10, t=60, b=10),
+                      plot_bgcolor="white", paper_bgcolor="white", font=dict(color=colors.INK),
+                      legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1))
+
+
+@st.cache_data(max_entries=1024, show_spinner=False)
+def probability_figure(z, T, c, j, k, idx: int) -> go.Figure:
+    trace = lesson_data(z, T, c, j, k)[0]
+    step, n = trace.steps[idx], trace.n
+    xs = list(range(1, n + 1))
+    fig = go.Figure()
+    for x in xs:
+        if f"S{x}" in step.touches:
+            _halo(fig, x)
+    fig.add_trace(go.Bar(x=xs, y=list(trace.y), name=_c("chart.label_name"), marker=dict(
+        color="rgba(0,0,0,0)", line=dict(color=colors.INK, width=2), pattern=dict(shape="")),
+        hovertemplate="y_%{x} = %{y}<extra></extra>"))
+    if _done(trace, idx, "S"):
+        fig.add_trace(go.Bar(x=xs, y=list(trace.S), name=_c("chart.S_name"), marker_color=colors.FORWARD,
+                             text=[_fmt(v) for v in trace.S], textposition="outside", cliponaxis=False,
+                             hovertemplate="S_%{x} = %{y:.4g}<extra></extra>"))
+    else:
+        fig.add_trace(_pending_bars(n, _c("chart.S_name")))
+    loss_done = _done(trace, idx, "L")
+    fig.add_annotation(xref="paper", yref="paper", x=1, y=0.97, xanchor="right", showarrow=False,
+                       text=_c("chart.loss", loss=f"{trace.loss:.4g}") if loss_done else _c("chart.loss_pending"),
+                       font=dict(size=15, color=colors.FORWARD if loss_done else colors.PENDING),
+                       bgcolor=colors.HIGHLIGHT if "L" in step.touches else "white",
+                       bordercolor=colors.FORWARD if loss_done else colors.PENDING, borderwidth=1.5, borderpad=4)
+    _layout(fig, _c("chart.S_title"), 330)
+    fig.update_layout(barmode="overlay", bargap=0.25)
+    fig.update_xaxes(title=_c("chart.class_axis"), tickvals=xs, range=[0.4, n + 0.6])
+    fig.update_yaxes(title=_c("chart.S_axis"), range=[0, 1.12], gridcolor="#EEEEEE")
+    return fig
+
+
+@st.cache_data(max_entries=1024, show_spinner=False)
+def gradient_figure(z, T, c, j, k, idx: int) -> go.Figure:
+    trace = lesson_data(z, T, c, j, k)[0]
+    step, n = trace.steps[idx], trace.n
+    xs = list(range(1, n + 1))
+    fig = make_subplots(rows=1, cols=2, subplot_titles=(_c("chart.dS_title"), _c("chart.dz_title")),
+                        horizontal_spacing=0.14)
+    for col, prefix in ((1, "g"), (2, "dz")):
+        for x in xs:
+            if f"{prefix}{x}" in step.touches:
+                _halo(fig, x, col)
+    if _done(trace, idx, "dL/dS"):
+        fig.add_trace(go.Bar(x=xs, y=list(trace.dS), name=_c("chart.dS_name"), marker=dict(
+            color=colors.GRADIENT, pattern=dict(shape="/", fgcolor="white", fillmode="overlay")),
+            text=[f"∂ {_fmt(v)}" for v in trace.dS], textposition="outside", textangle=0, cliponaxis=False,
+            hovertemplate="∂L/∂S_%{x} = %{y:.4g}<extra></extra>"), row=1, col=1)
+    else:
+        fig.add_trace(_pending_bars(n, _c("chart.dS_name")), row=1, col=1)
+    if _done(trace, idx, "J^T g"):
+        fig.add_trace(go.Bar(x=xs, y=list(trace.dz_chain), name=_c("chart.dz_name"), marker_color=colors.GRADIENT,
+                             text=[f"∂ {_fmt(v)}" for v in trace.dz_chain], textposition="outside", textangle=0,
+                             cliponaxis=False,
+                             hovertemplate="∂L/∂z_%{x} = %{y:.4g}<extra></extra>"), row=1, col=2)
+    else:
+        fig.add_trace(_pending_bars(n, _c("chart.dz_name")), row=1, col=2)
+    if _done(trace, idx, "dL/dz"):
+        fig.add_trace(go.Scatter(x=xs, y=list(trace.dz), mode="markers", name=_c("chart.collapse_name"),
+                                 marker=dict(symbol="diamond", size=13, color=colors.INK,
+                                             line=dict(color="white", width=1.5)),
+                                 hovertemplate="(S_%{x} − y_%{x}) / T = %{y:.4g}<extra></extra>"), row=1, col=2)
+    _layout(fig, _c("chart.grad_title"), 360)
+    fig.update_layout(margin=dict(t=70, b=10),
+                      legend=dict(orientation="h", yanchor="top", y=-0.28, xanchor="left", x=0),
+                      uniformtext=dict(minsize=9, mode="hide"))
+    fig.update_xaxes(title=_c("chart.class_axis"), tickvals=xs, range=[0.4, n + 0.6])
+    fig.update_yaxes(title=_c("chart.grad_axis"), gridcolor="#EEEEEE", zeroline=True, zerolinecolor=colors.INK,
+                     row=1, col=1)
+    fig.update_yaxes(gridcolor="#EEEEEE", zeroline=True, zerolinecolor=colors.INK, row=1, col=2)
+    return fig
+
+
+def _cell_rect(fig: go.Figure, r: int, c: int, outer: str, width: float, dash: str = "solid", **kw) -> None:
+    """An outline around heatmap cell (row r, column c), 1-based; kw picks the subplot."""
+    fig.add_shape(type="rect", x0=c - 0.5, x1=c + 0.5, y0=r - 0.5, y1=r + 0.5,
+                  line=dict(color=outer, width=width, dash=dash), fillcolor="rgba(0,0,0,0)", **kw)
+
+
+def _annotated_heatmap(fig, values, done, scale, zmin, zmax, colorbar, hover, **kw) -> None:
+    """values[r][c] shown where done[r][c]; the rest is a grey outline marked '?', not filled in."""
+    rows, cols = values.shape
+    z = np.where(done, values, np.nan)
+    digits, size = (3, 14) if cols <= 4 else (2, 11)
+    text = [[_fmt(values[r, c], digits) if done[r, c] else "" for c in range(cols)] for r in range(rows)]
+    fig.add_trace(go.Heatmap(
+        z=z, x=list(range(1, cols + 1)), y=list(range(1, rows + 1)), text=text, texttemplate="%{text}",
+        textfont=dict(size=size), colorscale=scale, zmin=zmin, zmax=zmax, xgap=2, ygap=2, hoverongaps=False,
+        colorbar=dict(title=colorbar, thickness=12, len=0.8) if colorbar else None, showscale=colorbar is not None,
+        hovertemplate=hover), **kw)
+    pending = [(r + 1, c + 1) for r in range(rows) for c in range(cols) if not done[r, c]]
+    for r, c in pending:
+        _cell_rect(fig, r, c, colors.PENDING, 1.5, **kw)
+    if pending:
+        fig.add_trace(go.Scatter(x=[c for _, c in pending], y=[r for r, _ in pending], mode="text",
+                                 text=["?"] * len(pending),
+                                 textfont=dict(color="#888888", size=16), hoverinfo="skip", showlegend=False), **kw)
+
+
+def _symmetric_limit(values: np.ndarray) -> float:
+    return float(max(np.abs(values).max(), 1e-12))
+
+
+@st.cache_data(max_entries=1024, show_spinner=False)
+def jacobian_figure(z, T, c, j, k, idx: int) -> go.Figure:
+    """J as an annotated heatmap: entries appear as their steps compute them; (j, k) is the selected cell."""
+    trace = lesson_data(z, T, c, j, k)[0]
+    step, n = trace.steps[idx], trace.n
+    done = np.zeros((n, n), dtype=bool)
+    if _done(trace, idx, "J"):
+        done[:] = True
+    else:
+        cj, ck = trace.cell
+        done[cj, cj] = _done(trace, idx, f"dS{cj + 1}/dz{cj + 1}")
+        done[cj, ck] = _done(trace, idx, f"dS{cj + 1}/dz{ck + 1}")
+    fig = go.Figure()
+    lim = _symmetric_limit(trace.J)
+    _annotated_heatmap(fig, trace.J, done, DIVERGING, -lim, lim, _c("chart.J_colorbar"),
+                       "∂S_%{y}/∂z_%{x} = %{z:.4g}<extra></extra>")
+    _cell_rect(fig, j + 1, k + 1, colors.INK, 2)
+    for r in range(1, n + 1):
+        for col in range(1, n + 1):
+            if f"J{r}{col}" in step.touches:
+                _cell_rect(fig, r, col, colors.HIGHLIGHT, 5)
+                _cell_rect(fig, r, col, colors.INK, 1.5, dash="dot")
+    _layout(fig, _c("chart.J_title"), 360 + 20 * n)
+    ticks = list(range(1, n + 1))
+    fig.update_xaxes(title=_c("chart.k_axis"), tickvals=ticks, side="top", showgrid=False, zeroline=False,
+                     range=[0.5, n + 0.5], constrain="domain")
+    fig.update_yaxes(title=_c("chart.j_axis"), tickvals=ticks, autorange="reversed", showgrid=False, zeroline=False,
+                     scaleanchor="x", constrain="domain")
+    fig.update_layout(margin=dict(t=90))
+    return fig
+
+
+@st.cache_data(max_entries=1024, show_spinner=False)
+def batch_figure(z, T, c, j, k, idx: int) -> go.Figure:
+    trace = lesson_data(z, T, c, j, k)[0]
+    step, n, B = trace.steps[idx], trace.n, trace.batch
+    fig = make_subplots(rows=1, cols=2, subplot_titles=(_c("chart.SB_title"), _c("chart.dB_title")),
+                        horizontal_spacing=0.12)
+    s_done = np.full((B, n), _done(trace, idx, "S batch"))
+    d_done = np.full((B, n), _done(trace, idx, "dZ loop"))
+    _annotated_heatmap(fig, trace.SB, s_done, SEQUENTIAL, 0.0, 1.0, None,
+                       "S, sample %{y}, class %{x}: %{z:.4g}<extra></extra>", row=1, col=1)
+    lim = _symmetric_limit(trace.dZ_vec)
+    _annotated_heatmap(fig, trace.dZ_vec, d_done, DIVERGING, -lim, lim, None,
+                       "∂L/∂z, sample %{y}, class %{x}: %{z:.4g}<extra></extra>", row=1, col=2)
+    for col, prefix in ((1, "SB"), (2, "dB")):
+        for b in range(1, B + 1):
+            for x in range(1, n + 1):
+                if f"{prefix}{b}{x}" in step.touches:
+                    _cell_rect(fig, b, x, colors.HIGHLIGHT, 4, row=1, col=col)
+    _layout(fig, "", 250)
+    fig.update_layout(margin=dict(t=40))
+    fig.update_xaxes(title=_c("chart.class_axis"), tickvals=list(range(1, n + 1)), showgrid=False, zeroline=False)
+    fig.update_yaxes(tickvals=list(range(1, B + 1)), ticktext=[_c("chart.sample", b=b) for b in range(1, B + 1)],
+                     autorange="reversed", showgrid=False, zeroline=False)
+    return fig
+
+
+# -- the page ----------------------------------------------------------------------------------------
+st.title(t(lesson("softmax_jacobian").title_key))
+
+inputs.init([N_FIELD, *Z_FIELDS, T_FIELD])
+# The label's and the cell's options depend on n, which a link may set: read n before any widget exists, so
+# that url_notice sees the link as it came (a widget drops an invalid URL value when it is created). A link
+# counts on the page's first run only; afterwards the URL follows the widgets.
+link_n = st.query_params.get(N_FIELD.key)
+first_run = not st.session_state.get(f"{CODE}-opened")
+st.session_state[f"{CODE}-opened"] = True
+from_link = first_run and link_n is not None and N_FIELD.accepts(link_n)
+n = int(link_n if from_link else st.session_state[N_FIELD.key])
+LABEL, CELL_J, CELL_K = CLASS_FIELDS = class_fields(n)
+inputs.init(CLASS_FIELDS)
+for field in CLASS_FIELDS:
+    # fewer classes than before: a label or cell beyond n falls back to its default
+    if st.session_state.get(field.key) not in field.options:
+        st.session_state[field.key] = field.default
+FIELDS = [N_FIELD, *Z_FIELDS, T_FIELD, *CLASS_FIELDS]
+inputs.url_notice(CODE, FIELDS)
+
+sidebar = st.sidebar
+sidebar.subheader(t("inputs.heading"))
+N_FIELD.widget(sidebar)
+z = tuple(float(f.widget(sidebar)) for f in Z_FIELDS[:n])
+T = float(sidebar.slider(T_FIELD.label, T_FIELD.lo, T_FIELD.hi, step=T_FIELD.step, key=T_FIELD.key,
+                         bind="query-params", help=_c("temperature_help")))
+c = int(LABEL.widget(sidebar)) - 1
+inputs.reset_button(CODE, FIELDS, sidebar)
+
+st.markdown(_c("intro"))
+n_steps = len(lesson_data(z, T, c, 0, 1)[0].steps)
+
+
+def render(idx: int) -> None:
+    panel_box = st.container()
+    left, right = st.columns([1, 1], gap="medium")
+    heat_box = right.container()
+    pick_j, pick_k = right.columns(2)
+    sel_j = int(CELL_J.widget(pick_j)) - 1
+    sel_k = int(CELL_K.widget(pick_k)) - 1
+    trace, derivations, slips = lesson_data(z, T, c, sel_j, sel_k)
+    step = trace.steps[idx]
+    with panel_box:
+        panel.show_step(step, derivations.get(step.name))
+    with left:
+        st.plotly_chart(probability_figure(z, T, c, sel_j, sel_k, idx), width="stretch", config=CHART)
+        st.plotly_chart(gradient_figure(z, T, c, sel_j, sel_k, idx), width="stretch", config=CHART)
+    heat_box.plotly_chart(jacobian_figure(z, T, c, sel_j, sel_k, idx), width="stretch", config=CHART)
+    with right:
+        st.markdown(f"**{_c('cell_heading')}**")
+        if _done(trace, idx, "J"):
+            entry = trace.entry(sel_j, sel_k)
+            st.latex(rf"{entry.formula} \\ = {entry.numbers}")
+            st.caption(_c("props", asym=f"{trace.asymmetry:.2g}", rows=f"{np.abs(trace.row_sums).max():.2g}",
+                          rank=trace.rank, n1=trace.n - 1))
+        else:
+            st.caption(_c("cell_pending", k=trace.step_index("J") + 1))
+    st.markdown(f"**{_c('batch_heading', B=trace.batch)}**")
+    st.caption(_c("batch_caption"))
+    st.plotly_chart(batch_figure(z, T, c, sel_j, sel_k, idx), width="stretch", config=CHART)
+    with st.expander(_c("note.heading"), icon=":material/edit_note:"):
+        st.markdown(_c("note.intro"))
+        wrote, gives = slips
+        st.markdown(_c("note.dS"))
+        st.latex(wrote.formula)
+        st.latex(wrote.numbers)
+        st.markdown(_c("note.dz"))
+        st.latex(gives.numbers)
+        st.markdown(_c("note.equals"))
+        st.markdown(_c("note.mul"))
+        st.markdown(_c("note.weight"))
+
+
+stepper.walk(CODE, n_steps, render)

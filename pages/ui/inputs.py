@@ -44,12 +44,15 @@ class Choice:
     options: tuple[str, ...]
     catalogue: str = ""  # message-catalogue prefix for the option labels, e.g. "activation"
 
+    def shown(self, option: str) -> str:
+        """An option as the learner reads it (and as a bound selectbox writes it into the URL)."""
+        return t(f"{self.catalogue}.{option}") if self.catalogue else option
+
     def accepts(self, raw: str) -> bool:
-        return raw in self.options
+        return raw in self.options or raw in map(self.shown, self.options)
 
     def widget(self, container=st) -> str:
-        fmt = (lambda o: t(f"{self.catalogue}.{o}")) if self.catalogue else str
-        return container.selectbox(self.label, self.options, key=self.key, format_func=fmt, bind="query-params")
+        return container.selectbox(self.label, self.options, key=self.key, format_func=self.shown, bind="query-params")
 
 
 Field = Number | Choice

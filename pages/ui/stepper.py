@@ -54,6 +54,8 @@ def walk(page: str, n: int, render: Callable[[int], None]) -> None:
     autoplay on, the fragment reruns on a timer and moves one step each time until the last.
     """
     key = cursor_key(page)
+    if key not in st.session_state:
+        _seed_from_url(key, n)
     # Clamp before the widget exists: a changed example with fewer steps keeps a valid cursor, and one
     # with the same number of steps keeps the cursor where it was.
     st.session_state[key] = min(max(int(st.session_state.get(key, 1)), 1), n)
@@ -76,6 +78,18 @@ def walk(page: str, n: int, render: Callable[[int], None]) -> None:
     panel()
 
 
+def _seed_from_url(key: str, n: int) -> None:
+    """On first load, take the step from the link so the counter and buttons agree with it; a value
+    that is not a step number of this example is named in a notice and step 1 is used."""
+    raw = st.query_params.get(key)
+    if raw is None:
+        return
+    if raw.isdigit() and 1 <= int(raw) <= n:
+        st.session_state[key] = int(raw)
+    else:
+        st.warning(t("inputs.ignored", names=key), icon=":material/link_off:")
+
+
 def _autoplay_tick(page: str, n: int, seconds: float) -> None:
     key, tick = cursor_key(page), f"{page}-tick"
     now = time.monotonic()
@@ -92,14 +106,15 @@ def controls(page: str, n: int) -> None:
     first, prev, nxt, last, reset, where = st.columns([1, 1.3, 1.3, 1, 1, 2.4], vertical_alignment="center")
     k = st.session_state[cursor_key(page)]
     first.button(t("steps.first"), key=f"{page}-first", on_click=_move, args=(page, -n, n), shortcut="home",
-                 disabled=k == 1, width="stretch")
+                 disabled=k == 1, width="stretch", icon=":material/first_page:")
     prev.button(t("steps.previous"), key=f"{page}-previous", on_click=_move, args=(page, -1, n), shortcut="left",
-                disabled=k == 1, width="stretch")
+                disabled=k == 1, width="stretch", icon=":material/chevron_left:")
     nxt.button(t("steps.next"), key=f"{page}-next", on_click=_move, args=(page, 1, n), shortcut="right",
-               disabled=k == n, type="primary", width="stretch")
+               disabled=k == n, type="primary", width="stretch", icon=":material/chevron_right:")
     last.button(t("steps.last"), key=f"{page}-last", on_click=_move, args=(page, n, n), shortcut="end",
-                disabled=k == n, width="stretch")
-    reset.button(t("steps.reset"), key=f"{page}-reset", on_click=_reset, args=(page,), width="stretch")
+                disabled=k == n, width="stretch", icon=":material/last_page:")
+    reset.button(t("steps.reset"), key=f"{page}-reset", on_click=_reset, args=(page,), width="stretch",
+                 icon=":material/restart_alt:")
     with where:
         counter, box = st.columns([3, 2], vertical_alignment="center")
         counter.markdown(f"**{t('steps.counter', k=k, n=n)}**")
