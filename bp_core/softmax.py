@@ -31,7 +31,12 @@ def log_softmax(z: np.ndarray) -> np.ndarray:
 def softmax_jacobian(s) -> np.ndarray:
     """dS_j/dz_k = S_j (delta_jk - S_k): (n,) -> (n, n), (batch, n) -> (batch, n, n)."""
     s = validation.finite_array("softmax output s", s, ndim=(1, 2))
-    return s[..., :, None] * (np.eye(s.shape[-1]) - s[..., None, :])
+    eye = np.eye(s.shape[-1])
+    jac = -s[..., :, None] * s[..., None, :]
+    # The diagonal S_j (1 - S_j) with 1 - S_j as the sum of the other S_l: exact even where S_j is near 1,
+    # so the rows still sum to 0 and the rank stays n - 1.
+    others = (s[..., None, :] * (1.0 - eye)).sum(axis=-1)
+    return jac * (1.0 - eye) + eye * (s * others)[..., None, :]
 
 
 def cross_entropy(y_hat, y) -> float:

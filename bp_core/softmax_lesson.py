@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from . import validation
-from .softmax import log_softmax, softmax
+from .softmax import log_softmax, softmax, softmax_jacobian
 from .step import Step, factor, matrix, num, readonly, sub
 
 MAX_CLASSES = 8
@@ -106,7 +106,7 @@ def trace(z, temperature: float = 1.0, label=0, cell: tuple[int, int] = (0, 1)) 
     total = float(e.sum())
     S = softmax(u)
     loss = float(-(y * log_softmax(u)).sum())
-    J = _jacobian(S) / T                            # d S / d z = (1/T) d S / d(z/T)
+    J = softmax_jacobian(S) / T                            # d S / d z = (1/T) d S / d(z/T)
     row_sums = J.sum(axis=1)
     asymmetry = float(np.abs(J - J.T).max())
     rank = int(np.linalg.matrix_rank(J))
@@ -171,19 +171,6 @@ def default_logits(n: int) -> tuple[float, ...]:
     if not 2 <= n <= len(base):
         raise ValueError(f"number of classes must be between 2 and {len(base)}; got {n!r}")
     return base[:n]
-
-
-def _jacobian(S: np.ndarray) -> np.ndarray:
-    """S_j (delta_jk - S_k), with each diagonal 1 - S_j summed as the other probabilities.
-
-    softmax_jacobian's 1 - S_j cancels when S_j is near 1 (1 - 0.999994 keeps only about 11 digits): the rows
-    then no longer sum to zero to machine precision and the rank test sees n instead of n - 1. The sum of the
-    others is exact to the last digit; the two agree to within rounding of the largest entry.
-    """
-    J = -np.outer(S, S)
-    rest = np.array([np.delete(S, j).sum() for j in range(S.size)])
-    np.fill_diagonal(J, S * rest)
-    return J
 
 
 # -- inputs -----------------------------------------------------------------------------------------

@@ -265,3 +265,13 @@ def test_network_softmax_cross_entropy_at_huge_logits():
 def test_bad_input_raises(call, fragment):
     with pytest.raises(ValueError, match=re.escape(fragment)):
         call()
+
+
+def test_jacobian_keeps_rank_and_zero_row_sums_when_one_probability_is_near_one():
+    """z = (6, -6): S_1 = 1 - 6.1e-6. Computing 1 - S_1 by subtraction loses digits; by hand the exact
+    Jacobian is S_1 S_2 [[1, -1], [-1, 1]]: rank 1 and rows summing to exactly 0."""
+    s = softmax(np.array([6.0, -6.0]))
+    J = softmax_jacobian(s)
+    assert np.linalg.matrix_rank(J) == 1
+    assert np.all(J.sum(axis=1) == 0.0)
+    np.testing.assert_allclose(J, s[0] * s[1] * np.array([[1.0, -1.0], [-1.0, 1.0]]), rtol=1e-12)

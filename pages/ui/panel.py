@@ -9,22 +9,39 @@ from bp_core.step import Step, value_latex
 from .i18n import t
 
 
+# Past this many characters of LaTeX the numbers get a row of their own instead of a narrow column.
+SIDE_BY_SIDE_LIMIT = 160
+
+
 def show_step(step: Step, derivation: Derivation | None) -> None:
-    """The step's meaning in words, its formula in the notes' notation, then the three views."""
+    """The step's meaning in words, its formula in the notes' notation, then the three views: side by side
+    when they fit, one under the other (same order) when the numbers are long (matrices)."""
     st.markdown(f"**{t('phase.' + step.phase)}** · {t('step.' + step.kind, **step.params)}")
     st.latex(step.formula)
-    sympy_col, numbers_col, value_col = st.columns([3, 4, 2])
+    value = value_latex(step.value)
+    if len(step.numbers) + len(value) <= SIDE_BY_SIDE_LIMIT:
+        sympy_col, numbers_col, value_col = st.columns([3, 4, 2])
+    else:
+        sympy_col, numbers_col, value_col = st.container(), st.container(), st.container()
     with sympy_col:
         st.caption(t("panel.sympy"))
-        if derivation is None:
-            st.caption(t("panel.no_sympy"))
-        else:
-            lines = [rf"{lhs} &= {rhs}" for lhs, rhs in derivation.locals]
-            lines.append(rf"\Rightarrow\ & {derivation.expression}" if lines else derivation.expression)
-            st.latex(r"\begin{aligned}" + r" \\ ".join(lines) + r"\end{aligned}" if len(lines) > 1 else lines[0])
+        _sympy(derivation)
     with numbers_col:
         st.caption(t("panel.numbers"))
         st.latex(step.numbers)
     with value_col:
         st.caption(t("panel.value"))
-        st.latex(value_latex(step.value))
+        st.latex(value)
+
+
+def _sympy(derivation: Derivation | None) -> None:
+    """SymPy's local derivatives and the expression they make, aligned in one block."""
+    if derivation is None:
+        st.caption(t("panel.no_sympy"))
+        return
+    lines = [rf"{lhs} &= {rhs}" for lhs, rhs in derivation.locals]
+    if not lines:
+        st.latex(derivation.expression)
+        return
+    lines.append(rf"\Rightarrow\ & {derivation.expression}")
+    st.latex(r"\begin{aligned}" + r" \\ ".join(lines) + r"\end{aligned}")

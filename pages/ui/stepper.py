@@ -103,20 +103,20 @@ def _autoplay_tick(page: str, n: int, seconds: float) -> None:
 
 
 def controls(page: str, n: int) -> None:
-    first, prev, nxt, last, reset, where = st.columns([1, 1.3, 1.3, 1, 1, 2.4], vertical_alignment="center")
+    """One row of buttons sized to their labels (each shows its key), the counter and a step box."""
     k = st.session_state[cursor_key(page)]
-    first.button(t("steps.first"), key=f"{page}-first", on_click=_move, args=(page, -n, n), shortcut="home",
-                 disabled=k == 1, width="stretch", icon=":material/first_page:")
-    prev.button(t("steps.previous"), key=f"{page}-previous", on_click=_move, args=(page, -1, n), shortcut="left",
-                disabled=k == 1, width="stretch", icon=":material/chevron_left:")
-    nxt.button(t("steps.next"), key=f"{page}-next", on_click=_move, args=(page, 1, n), shortcut="right",
-               disabled=k == n, type="primary", width="stretch", icon=":material/chevron_right:")
-    last.button(t("steps.last"), key=f"{page}-last", on_click=_move, args=(page, n, n), shortcut="end",
-                disabled=k == n, width="stretch", icon=":material/last_page:")
-    reset.button(t("steps.reset"), key=f"{page}-reset", on_click=_reset, args=(page,), width="stretch",
-                 icon=":material/restart_alt:")
-    with where:
-        counter, box = st.columns([3, 2], vertical_alignment="center")
-        counter.markdown(f"**{t('steps.counter', k=k, n=n)}**")
-        box.number_input(t("steps.goto"), min_value=1, max_value=n, step=1, key=cursor_key(page),
-                         bind="query-params", label_visibility="collapsed")
+    buttons = (
+        ("first", -n, "home", ":material/first_page:", k == 1),
+        ("previous", -1, "left", ":material/chevron_left:", k == 1),
+        ("next", 1, "right", ":material/chevron_right:", k == n),
+        ("last", n, "end", ":material/last_page:", k == n),
+    )
+    with st.container(horizontal=True, vertical_alignment="center", gap="small"):
+        for name, delta, key, icon, disabled in buttons:
+            st.button(t(f"steps.{name}"), key=f"{page}-{name}", on_click=_move, args=(page, delta, n), shortcut=key,
+                      disabled=disabled, icon=icon, type="primary" if name == "next" else "secondary", width="content")
+        st.button(t("steps.reset"), key=f"{page}-reset", on_click=_reset, args=(page,), icon=":material/restart_alt:",
+                  width="content")
+        st.markdown(f"**{t('steps.counter', k=k, n=n)}**", width="content")
+        st.number_input(t("steps.goto"), min_value=1, max_value=n, step=1, key=cursor_key(page),
+                        bind="query-params", label_visibility="collapsed", width=110)
