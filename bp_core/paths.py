@@ -24,8 +24,12 @@ class WeightPath:
     weight:   LaTeX name, w_{211}
     symbolic: the product in symbols: a_{11} \\cdot ReLU'(h_{21}) \\cdot (w_{311} dz_{31} + w_{321} dz_{32})
     numbers:  the same product with the example's numbers
+    symbolic_lines, numbers_lines: the same, broken before each path of the first split ("+ ..."), for a
+              display that would be too wide on one line
     value:    its value, computed along the paths
-    touches:  picture ids of every edge and node on those paths, the weight first, "L" last
+    touches:  picture ids of every edge and node on those paths, the weight first
+    stopped:  ids of the units on the paths whose activation slope is 0 (a ReLU that is off): every path
+              through them contributes 0
     """
 
     k: int
@@ -36,6 +40,9 @@ class WeightPath:
     numbers: str
     value: float
     touches: tuple[str, ...]
+    stopped: tuple[str, ...] = ()
+    symbolic_lines: tuple[str, ...] = ()
+    numbers_lines: tuple[str, ...] = ()
 
     @property
     def id(self) -> str:
@@ -52,7 +59,10 @@ class _Term:
     numbers: str
     value: float
     ids: tuple[str, ...]
-    sum: bool = False  # a sum of paths: needs parentheses inside a product
+    stopped: tuple[str, ...] = ()
+    # the first split, kept apart for line breaks: head * (terms[0] + terms[1] + ...)
+    head: tuple[str, str] = ("", "")
+    terms: tuple[tuple[str, str], ...] = ()
 
 
 class _Names:
@@ -97,12 +107,6 @@ def _product(*parts: str) -> str:
     return r" \cdot ".join(parts)
 
 
-def _paren(term: _Term) -> tuple[str, str]:
-    if term.sum:
-        return rf"\left({term.symbolic}\right)", rf"\left({term.numbers}\right)"
-    return term.symbolic, term.numbers
-
-
 def _single(trace) -> None:
     if trace.x.shape[0] != 1:
         raise ValueError(f"paths are written for one sample; got a batch of {trace.x.shape[0]}")
@@ -123,43 +127,59 @@ def _delta(net, trace, names: _Names, k: int, j: int) -> _Term:
     slope = float(f.df(trace.h[k - 1][0, j - 1]))
     W = net.weights[k]  # W_{k+1}: w_{k+1,m,j} at row j, column m
     sym, nums, total, ids = [], [], 0.0, list(names.node_ids(k, j))
+    stopped = [f"h{k}{names.idx(j)}"] if slope == 0 else []
     for m in range(1, W.shape[1] + 1):
         w = float(W[j - 1, m - 1])
         below = _delta(net, trace, names, k + 1, m)
-        b_sym, b_num = _paren(below)
-        sym.append(_product(names.w(k + 1, m, j), b_sym))
-        nums.append(_product(factor(w), b_num))
+        sym.append(_product(names.w(k + 1, m, j), below.symbolic))
+        nums.append(_product(factor(w), below.numbers))
         total += w * below.value
         ids += [names.w_id(k + 1, m, j), *below.ids]
+        stopped += below.stopped
     many = len(sym) > 1
     inner_sym, inner_num = " + ".join(sym), " + ".join(nums)
     if many:
         inner_sym, inner_num = rf"\left({inner_sym}\right)", rf"\left({inner_num}\right)"
+    head = (rf"{f.latex}'({names.h(k, j)})", factor(slope))
     return _Term(
-        _product(rf"{f.latex}'({names.h(k, j)})", inner_sym),
-        _product(factor(slope), inner_num),
+        _product(head[0], inner_sym),
+        _product(head[1], inner_num),
         slope * total,
         tuple(dict.fromkeys(ids)),
+        tuple(dict.fromkeys(stopped)),
+        head,
+        tuple(zip(sym, nums)) if many else (),
     )
+
+
+def _lines(first: str, head: str, terms: list[str], whole: str) -> tuple[str, ...]:
+    """first * head * (t1 + t2 + ...) with a line break before each "+"; one line when nothing splits."""
+    if not terms:
+        return (_product(first, whole),)
+    lines = [_product(first, head, rf"\big({terms[0]}")] + [f"+ {term}" for term in terms[1:]]
+    lines[-1] += r"\big)"
+    return tuple(lines)
 
 
 def weight_path(net, trace, k: int, j: int, i: int) -> WeightPath:
     """dL/dw_kji = a_{k-1,i} * dL/dh_kj, with dL/dh_kj written out over every path to the output."""
     _single(trace)
-    n_in, n_out = net.weights[k - 1].shape
-    if not (1 <= k <= net.depth and 1 <= i <= n_in and 1 <= j <= n_out):
+    if not (1 <= k <= net.depth and 1 <= i <= net.widths[k - 1] and 1 <= j <= net.widths[k]):
         raise ValueError(f"no weight w_{k}{j}{i} in a network of widths {net.widths}")
     names = _Names(net)
     a = float(trace.a[k - 1][0, i - 1])
     delta = _delta(net, trace, names, k, j)
-    d_sym, d_num = _paren(delta)
     ids = (names.w_id(k, j, i),) + names.node_ids(k - 1, i) + delta.ids
+    a_sym, a_num = names.node(k - 1, i), factor(a)
     return WeightPath(
         k=k, j=j, i=i, weight=names.w(k, j, i),
-        symbolic=_product(names.node(k - 1, i), d_sym),
-        numbers=_product(factor(a), d_num),
+        symbolic=_product(a_sym, delta.symbolic),
+        numbers=_product(a_num, delta.numbers),
         value=a * delta.value,
         touches=tuple(dict.fromkeys(ids)),
+        stopped=delta.stopped,
+        symbolic_lines=_lines(a_sym, delta.head[0], [t for t, _ in delta.terms], delta.symbolic),
+        numbers_lines=_lines(a_num, delta.head[1], [n for _, n in delta.terms], delta.numbers),
     )
 
 
@@ -195,50 +215,51 @@ def _v(arr) -> float | np.ndarray:
     return float(arr.item()) if arr.size == 1 else readonly(arr)
 
 
+def _d(top: str, var: str) -> str:
+    return rf"\frac{{\partial {top}}}{{\partial {var}}}"
+
+
 def notes_slips(net, trace) -> dict[str, Slip]:
     """The slips of notes 000/001 that apply to this network, keyed by the name of the step they belong to."""
     _single(trace)
     out: dict[str, Slip] = {}
     N, widths = net.depth, net.widths
     y, lab = trace.y[0], trace.label[0]
-    n = y.size
+    n, dy = y.size, _d("L", "y")
+    two = "2" if n == 1 else rf"\tfrac{{2}}{{{n}}}"
+    mse, delta = rf"{dy} = {two}(y - y^{{label}})", rf"{dy} = y - y^{{label}}"
+    # the notes differentiate the mean squared error, then continue with y - label
     if net.loss == "mse":
-        out["dL/dy"] = Slip("dL/dy", "dy_mse", r"\frac{\partial L}{\partial y} = y - y^{label}",
-                            rf"\frac{{\partial L}}{{\partial y}} = \tfrac{{2}}{{{n}}}(y - y^{{label}})",
-                            _v(y - lab), _v(trace.dy[0]))
+        out["dL/dy"] = Slip("dL/dy", "dy_mse", delta, mse, _v(y - lab), _v(trace.dy[0]))
     elif net.loss == "half_sse":
-        out["dL/dy"] = Slip("dL/dy", "dy_half_sse", rf"\frac{{\partial L}}{{\partial y}} = \tfrac{{2}}{{{n}}}(y - y^{{label}})",
-                            r"\frac{\partial L}{\partial y} = y - y^{label}", _v(2.0 * (y - lab) / n), _v(trace.dy[0]))
+        out["dL/dy"] = Slip("dL/dy", "dy_half_sse", mse, delta, _v(2.0 * (y - lab) / n), _v(trace.dy[0]))
     if net.is_chain:
-        if N >= 1:
-            out[f"dL/dw{N}"] = Slip(
-                f"dL/dw{N}", "chain_first_factor",
-                rf"\frac{{\partial L}}{{\partial w_{{{N}}}}} \frac{{\partial y}}{{\partial h_{{{N}}}}} \frac{{\partial L}}{{\partial y}}",
-                rf"\frac{{\partial h_{{{N}}}}}{{\partial w_{{{N}}}}} \frac{{\partial y}}{{\partial h_{{{N}}}}} \frac{{\partial L}}{{\partial y}}",
-            )
+        # note 001 writes dL/dw3 = dL/dw3 * dy/dh3 * dL/dy
+        rest = f"{_d('y', f'h_{{{N}}}')} {_d('L', 'y')}"
+        out[f"dL/dw{N}"] = Slip(f"dL/dw{N}", "chain_first_factor", f"{_d('L', f'w_{{{N}}}')} {rest}",
+                                f"{_d(f'h_{{{N}}}', f'w_{{{N}}}')} {rest}")
         return out
     if widths[0] >= 2 and widths[1] >= 2:
+        # h12 = x1 w21 + x2 w12 in the notes' two-index names: the second weight should be w22
         W1, x = net.weights[0], trace.x[0]
         out["h1"] = Slip("h1", "h12", r"h_{12} = x_1 w_{121} + x_2 w_{112}", r"h_{12} = x_1 w_{121} + x_2 w_{122}",
                          _v(x[0] * W1[0, 1] + x[1] * W1[1, 0]), _v(trace.h[0][0, 1]))
     if net.output != "identity" or net.output_grad_as_one:
-        out[f"dz{N}"] = Slip(f"dz{N}", "softmax_as_one", rf"dz_{{{N}}} = \frac{{\partial L}}{{\partial y}}",
-                             rf"dz_{{{N}}} = \frac{{\partial L}}{{\partial y}} \frac{{\partial y}}{{\partial h_{{{N}}}}}",
-                             _v(trace.dy[0]), _v(trace.dz[-1][0]))
+        # "assume the derivative of softmax is a constant 1": dz_N = dL/dy
+        out[f"dz{N}"] = Slip(f"dz{N}", "softmax_as_one", rf"dz_{{{N}}} = {dy}",
+                             rf"dz_{{{N}}} = {dy} {_d('y', f'h_{{{N}}}')}", _v(trace.dy[0]), _v(trace.dz[-1][0]))
     if widths[N - 1] >= 2 and widths[N] >= 2:
-        a = trace.a[N - 1][0]
-        dw = sub(N, 2, 2)
-        out[f"dL/dw{sub(N, 2, 2)}"] = Slip(
-            f"dL/dw{sub(N, 2, 2)}", "dw322",
-            rf"dw_{{{dw}}} = a_{{{sub(N - 1, 2)}}} \Delta y_1", rf"dw_{{{dw}}} = a_{{{sub(N - 1, 2)}}} \Delta y_2",
-            _v(a[1] * (y[0] - lab[0])), _v(a[1] * (y[1] - lab[1])),
-        )
+        # dw322 = a22 dy1 (in the list and in the matrix): w322 feeds y2
+        a, dw, a22 = trace.a[N - 1][0], sub(N, 2, 2), f"a_{{{sub(N - 1, 2)}}}"
+        out[f"dL/dw{dw}"] = Slip(f"dL/dw{dw}", "dw322", rf"dw_{{{dw}}} = {a22} \Delta y_1",
+                                 rf"dw_{{{dw}}} = {a22} \Delta y_2",
+                                 _v(a[1] * (y[0] - lab[0])), _v(a[1] * (y[1] - lab[1])))
         if N >= 2:
-            out[f"dL/da{N - 1}"] = Slip(
-                f"dL/da{N - 1}", "da_dy_da",
-                rf"\frac{{\partial y_2}}{{\partial a_{{{sub(N, 2)}}}}}", rf"\frac{{\partial y_2}}{{\partial h_{{{sub(N, 2)}}}}}",
-            )
+            # note 000 writes dy2/da32 inside dL/da22
+            out[f"dL/da{N - 1}"] = Slip(f"dL/da{N - 1}", "da_dy_da", _d("y_2", f"a_{{{sub(N, 2)}}}"),
+                                        _d("y_2", f"h_{{{sub(N, 2)}}}"))
     if N >= 2:
+        # note 001 ends with dW1 = A1^T dz1; layer 1's input is x
         a1, x, dz1 = trace.a[1], trace.x, trace.dz[0]
         wrote = _v(a1.T @ dz1) if a1.shape[1] == x.shape[1] else None
         out["dW1"] = Slip("dW1", "dW1_input", r"dW_1 = A_1^T dz_1", r"dW_1 = X^T dz_1", wrote, _v(x.T @ dz1))

@@ -24,7 +24,8 @@ def loss_along(net, x, label, k: int, i: int, j: int, values: Sequence[float]) -
     for n, v in enumerate(values):
         weights[k - 1][i - 1, j - 1] = v
         try:
-            out[n] = net.replace(weights=weights).loss_value(x, label)
+            with np.errstate(over="ignore", invalid="ignore"):
+                out[n] = net.replace(weights=weights).loss_value(x, label)
         except ValueError:
             out[n] = np.nan
     return readonly(out)

@@ -1,4 +1,309 @@
-"""Lesson placeholder: replaced when the lesson is written."""
-from pages.ui.placeholder import show
+"""Lesson: deep networks in note 004's column-vector form, p(k+1) = W_k f(p(k)) + b(k), beside the row form.
 
-show("deep_networks")
+Layout and widgets only: the random example, both passes in column form, the row-form trace they are shown
+beside, one weight's unrolled derivative, the gradient sizes per layer and the note's slips all come from
+bp_core (bp_core/deep.py and Network.backprop) through cached calls.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import plotly.graph_objects as go
+import streamlit as st
+
+from bp_core import deep
+from bp_core import presets as P
+from bp_core.step import matrix, num, value_latex
+from pages.ui import colors, inputs, stepper
+from pages.ui.i18n import t
+from pages.ui.lessons import lesson
+from pages.ui.network_figure import network_figure
+
+PAGE = "dn"
+T = "deep_networks"
+D = P.DEEP
+HIDDEN = ("sigmoid", "relu", "tanh", "identity")
+OUTPUTS = ("sigmoid", "identity", "softmax")
+COMPARED = ("sigmoid", "relu")
+CHART = {"displayModeBar": False}
+SUBSCRIPT = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+SUPERSCRIPT = str.maketrans("0123456789()", "⁰¹²³⁴⁵⁶⁷⁸⁹⁽⁾")
+# one line style per activation in the gradient-size plot (Okabe-Ito colours; the legend names each)
+CURVES = {
+    "sigmoid": dict(color=colors.GRADIENT, dash="solid", symbol="circle"),
+    "relu": dict(color="#009E73", dash="dash", symbol="diamond"),
+    "tanh": dict(color="#CC79A7", dash="dot", symbol="square"),
+    "identity": dict(color="#56B4E9", dash="dashdot", symbol="triangle-up"),
+}
+
+
+@dataclass(frozen=True)
+class Whole(inputs.Number):
+    """A whole-number input bound to the URL (pages/ui/inputs.py has only real-valued sliders)."""
+
+    number_box: bool = False
+
+    def accepts(self, raw: str) -> bool:
+        try:
+            v = float(raw)
+        except ValueError:
+            return False
+        return v.is_integer() and self.lo <= v <= self.hi
+
+    def widget(self, container=st) -> int:
+        lo, hi = int(self.lo), int(self.hi)
+        if self.number_box:
+            return int(container.number_input(self.label, lo, hi, step=1, key=self.key, bind="query-params"))
+        return int(container.slider(self.label, lo, hi, step=1, key=self.key, bind="query-params"))
+
+
+@dataclass(frozen=True)
+class Flag:
+    """An on/off input bound to the URL as true/false."""
+
+    key: str
+    label: str
+    default: bool
+
+    def accepts(self, raw: str) -> bool:
+        return raw.lower() in ("true", "false")
+
+    def widget(self, container=st) -> bool:
+        return bool(container.toggle(self.label, key=self.key, bind="query-params"))
+
+
+DEPTH = Whole("dn-depth", t(f"{T}.depth"), D["depth"], 1, deep.MAX_DEPTH, 1)
+SAME = Flag("dn-same", t(f"{T}.same_width"), True)
+WIDTH = Whole("dn-width", t(f"{T}.width"), D["width"], 1, deep.MAX_WIDTH, 1)
+LAYER_WIDTHS = [Whole(f"dn-width{k}", t(f"{T}.width_k", k=k), D["width"], 1, deep.MAX_WIDTH, 1)
+                for k in range(1, deep.MAX_DEPTH + 1)]
+HIDDEN_FIELD = inputs.Choice("dn-hidden", t(f"{T}.hidden"), D["hidden"], HIDDEN, "activation")
+OUTPUT_FIELD = inputs.Choice("dn-output", t(f"{T}.output"), deep.DEFAULT_OUTPUT, OUTPUTS, "activation")
+BIASES = Flag("dn-biases", t(f"{T}.biases"), D["biases"])
+SEED = Whole("dn-seed", t(f"{T}.seed"), D["seed"], 0, 9999, 1, number_box=True)
+SCALE = inputs.Number("dn-scale", t(f"{T}.scale"), deep.DEFAULT_SCALE, 0.25, 3.0, 0.05)
+FIELDS = [DEPTH, SAME, WIDTH, *LAYER_WIDTHS, HIDDEN_FIELD, OUTPUT_FIELD, BIASES, SEED, SCALE]
+
+
+@st.cache_data(max_entries=128, show_spinner=False)
+def worked_example(depth, widths, hidden, output, biases, seed, scale):
+    """The example, both passes in column form, and the row-form trace of the same network: one cached call."""
+    ex = deep.random_example(depth, widths, hidden=hidden, output=output, biases=biases, seed=seed, scale=scale)
+    return ex, deep.column_backprop(ex.net, ex.x, ex.label), ex.net.backprop(ex.x, ex.label)
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def layer_sizes(depth, widths, hidden, output, biases, seed, scale):
+    """|dL/dW_k| per layer and the hidden layers no gradient passes, for one activation."""
+    ex = deep.random_example(depth, widths, hidden=hidden, output=output, biases=biases, seed=seed, scale=scale)
+    return deep.gradient_norms(ex.net, ex.x, ex.label), deep.dead_layers(ex.net, ex.x, ex.label)
+
+
+def sidebar_inputs() -> dict:
+    bar = st.sidebar
+    bar.header(t("inputs.heading"))
+    depth = DEPTH.widget(bar)
+    if SAME.widget(bar):
+        widths = WIDTH.widget(bar)
+    else:
+        widths = tuple(field.widget(bar) for field in LAYER_WIDTHS[:depth])
+    hidden = HIDDEN_FIELD.widget(bar)
+    output = OUTPUT_FIELD.widget(bar)
+    biases = BIASES.widget(bar)
+    seed = SEED.widget(bar)
+    scale = SCALE.widget(bar)
+    bar.caption(t(f"{T}.scale_note"))
+    inputs.reset_button(PAGE, FIELDS, bar)
+    return dict(depth=depth, widths=widths, hidden=hidden, output=output, biases=biases, seed=seed, scale=scale)
+
+
+def show_forms(n: int, depth: int) -> None:
+    """The note's column form beside the row form of the other lessons, and how one transposes to the other."""
+    column, row = st.columns(2)
+    column.caption(t(f"{T}.column_heading"))
+    column.latex(
+        r"\begin{aligned} p^{(k+1)} &= W_k\, f\big(p^{(k)}\big) + b^{(k)} \\"
+        r" \delta^{(N)} &= f_{out}'\big(p^{(N)}\big) \circ \frac{\partial L}{\partial x^{(N)}} \\"
+        r" \delta^{(k)} &= \big(W_k^T \delta^{(k+1)}\big) \circ f'\big(p^{(k)}\big) \\"
+        r" \frac{\partial L}{\partial W_k} &= \delta^{(k+1)} f\big(p^{(k)}\big)^T, \quad"
+        r" \frac{\partial L}{\partial b^{(k)}} = \delta^{(k+1)} \end{aligned}")
+    row.caption(t(f"{T}.row_heading"))
+    row.latex(
+        r"\begin{aligned} h_k &= a_{k-1} W_k + b_k \\"
+        r" dz_N &= \frac{\partial L}{\partial y} \odot f_{out}'(h_N) \\"
+        r" dz_k &= \big(dz_{k+1} W_{k+1}^T\big) \odot f'(h_k) \\"
+        r" dW_k &= a_{k-1}^T dz_k, \quad db_k = dz_k \end{aligned}")
+    st.markdown(t(f"{T}.transpose"))
+    st.caption(t(f"{T}.input_note", n=n, depth=depth))
+
+
+def pretty(k: int, i: int, j: int) -> str:
+    """w^(0)_12 as plain text for a select box, which shows no LaTeX; then our name w_112."""
+    note = "w" + f"({k})".translate(SUPERSCRIPT) + f"{i}{j}".translate(SUBSCRIPT)
+    ours = "w" + f"{k + 1}{i}{j}".translate(SUBSCRIPT)
+    return t(f"{T}.weight.option", note=note, ours=ours)
+
+
+def show_weight(ex, ct, rt) -> None:
+    """One weight's derivative: the note's forward unrolling with numbers, the backward product, its bias,
+    and the note's slips for it."""
+    st.subheader(t(f"{T}.weight.heading"))
+    st.markdown(t(f"{T}.weight.intro"))
+    options = deep.weights_of(ct)
+    if st.session_state.get("dn-weight") not in options:
+        st.session_state["dn-weight"] = options[0]
+    k, i, j = st.selectbox(t(f"{T}.weight.pick"), options, key="dn-weight", format_func=lambda w: pretty(*w))
+    g = deep.weight_gradient(ct, k, i, j)
+
+    st.caption(t(f"{T}.weight.unrolled"))
+    st.latex(rf"{g.lhs} = {g.unrolled}")
+    forward, backward = st.columns([3, 2])
+    with forward:
+        st.caption(t(f"{T}.weight.forward"))
+        st.latex(r"\begin{aligned}" + r" \\ ".join(rf"{lhs} &= {numbers}" for lhs, numbers, _ in g.chain)
+                 + r"\end{aligned}")
+    with backward:
+        st.caption(t(f"{T}.weight.backward"))
+        st.latex(rf"\begin{{aligned}} {g.lhs} &= {g.backward} \\ &= {g.numbers} \\ &= {num(g.value)} \end{{aligned}}")
+        st.caption(t(f"{T}.weight.bias"))
+        if g.bias is None:
+            st.caption(t(f"{T}.weight.bias_none"))
+        else:
+            st.latex(rf"{g.bias_lhs} = {deep.D(k + 1)}_{{{i}}} = {num(g.bias)}")
+        st.caption(t(f"{T}.weight.row_check", k1=k + 1, i=i, j=j, value=f"${num(rt.dW[k][j - 1, i - 1])}$"))
+    with st.expander(t(f"{T}.slips.heading")):
+        show_slips(deep.note_slips(ct, k, i, j))
+    st.plotly_chart(network_figure(ex.net, rt, None, highlight=g.touches,
+                                   title=t(f"{T}.weight.diagram_title", w=pretty(k, i, j).split()[0])),
+                    width="stretch", config=CHART, key="dn-weight-diagram")
+
+
+def formula_row(label: str, latex: str) -> None:
+    """A caption and, under it, a formula across the whole width (these are too long for columns)."""
+    st.caption(label)
+    st.latex(latex)
+
+
+def show_slips(slips) -> None:
+    st.markdown(t(f"{T}.slips.intro"))
+    inside, unrolled = slips
+    with st.container(border=True):
+        st.markdown(t(f"{T}.slips.inside", **inside.params))
+        formula_row(t(f"{T}.slips.wrote"), rf"{inside.wrote} = {value_latex(inside.wrote_value)}")
+        formula_row(t(f"{T}.slips.right"), rf"{inside.right} = {value_latex(inside.right_value)}")
+        formula_row(t(f"{T}.slips.check"), value_latex(inside.check))
+    with st.container(border=True):
+        info = unrolled.params
+        st.markdown(t(f"{T}.slips.unrolled", k=info["k"], i=info["i"], j=info["j"]))
+        if unrolled.wrote_value is None:
+            formula_row(t(f"{T}.slips.wrote"), unrolled.wrote)
+            why = info["why"]
+            st.markdown(t(f"{T}.slips.{why}", **{key: info[key] for key in ("left", "right", "m") if key in info}))
+            if why == "shapes":
+                st.caption(t(f"{T}.slips.equal_widths"))
+        else:
+            formula_row(t(f"{T}.slips.wrote"), rf"{unrolled.wrote} = {num(unrolled.wrote_value)}")
+        formula_row(t(f"{T}.slips.right"), rf"{unrolled.right} = {num(unrolled.right_value)}")
+        if unrolled.wrote_value is not None and num(unrolled.wrote_value) == num(unrolled.right_value):
+            st.caption(t(f"{T}.slips.same"))
+    st.caption(t(f"{T}.slips.index"))
+
+
+def sizes_figure(curves: dict[str, tuple[float, ...]]) -> go.Figure:
+    """|dL/dW_k| per layer on a log scale, one curve per activation; a zero is an x on the bottom edge."""
+    positive = [v for norms in curves.values() for v in norms if v > 0]
+    floor = 10 ** (math.floor(math.log10(min(positive))) - 1) if positive else 1e-3
+    fig = go.Figure()
+    for act, norms in curves.items():
+        style = CURVES[act]
+        ks = list(range(len(norms)))
+        fig.add_trace(go.Scatter(
+            x=ks, y=[v if v > 0 else None for v in norms], mode="lines+markers", name=t(f"{T}.norms.trace", act=t(f"activation.{act}")),
+            line=dict(color=style["color"], dash=style["dash"], width=2.5),
+            marker=dict(symbol=style["symbol"], size=10, color=style["color"]), meta=act))
+        zeros = [k for k, v in zip(ks, norms) if v == 0]
+        if zeros:
+            fig.add_trace(go.Scatter(
+                x=zeros, y=[floor] * len(zeros), mode="markers", meta=f"{act}-zero",
+                name=t(f"{T}.norms.zero", act=t(f"activation.{act}")),
+                marker=dict(symbol="x", size=12, color=style["color"])))
+    n = max(len(norms) for norms in curves.values())
+    fig.update_layout(
+        title=dict(text=t(f"{T}.norms.title"), x=0, xanchor="left", font=dict(size=15)),
+        xaxis=dict(title=dict(text=t(f"{T}.norms.x")), tickmode="array", tickvals=list(range(n)),
+                   ticktext=[f"W<sub>{k}</sub>" for k in range(n)], range=[-0.3, n - 0.7]),
+        yaxis=dict(title=dict(text=t(f"{T}.norms.y")), type="log", exponentformat="power"),
+        height=380, margin=dict(l=10, r=10, t=45, b=10), plot_bgcolor="white",
+        legend=dict(orientation="h", yanchor="top", y=-0.22, x=0),
+    )
+    fig.update_xaxes(showgrid=True, gridcolor="#EEEEEE")
+    fig.update_yaxes(showgrid=True, gridcolor="#EEEEEE")
+    return fig
+
+
+def show_sizes(values: dict) -> None:
+    st.subheader(t(f"{T}.norms.heading"))
+    st.markdown(t(f"{T}.norms.intro"))
+    compare = st.toggle(t(f"{T}.norms.compare"), key="dn-compare")
+    acts = [values["hidden"]] + ([a for a in COMPARED if a != values["hidden"]] if compare else [])
+    sizes = {act: layer_sizes(**{**values, "hidden": act}) for act in acts}
+    st.plotly_chart(sizes_figure({act: norms for act, (norms, _) in sizes.items()}), width="stretch", config=CHART,
+                    key="dn-sizes")
+    for act, (norms, dead) in sizes.items():
+        name = t(f"activation.{act}")
+        if norms[0] > 0 and norms[-1] > 0:
+            st.caption(t(f"{T}.norms.ratio", act=name, ratio=f"${num(norms[0] / norms[-1], 2)}$", last=len(norms) - 1))
+        if dead:
+            st.caption(t(f"{T}.norms.dead", act=name, layers=", ".join(map(str, dead))))
+
+
+st.title(t(lesson(T).title_key))
+st.markdown(t(f"{T}.intro"))
+
+inputs.init(FIELDS)
+inputs.url_notice(PAGE, FIELDS)
+values = sidebar_inputs()
+
+try:
+    ex, ct, rt = worked_example(**values)
+except ValueError as error:
+    st.error(t(f"{T}.core_error", message=error), icon=":material/error:")
+    st.stop()
+
+show_forms(ct.N, values["depth"])
+st.markdown(t(f"{T}.example", seed=values["seed"], x=matrix(ex.x[:, None]), label=matrix(ex.label[:, None])))
+row_index = {step.name: n for n, step in enumerate(rt.steps)}
+
+
+def render(k: int) -> None:
+    step = ct.steps[k]
+    row = rt.steps[row_index[ct.row_names[k]]]
+    st.markdown(f"**{t('phase.' + step.phase)}** · {t('step.' + step.kind, **step.params)}")
+    column, row_form = st.columns(2)
+    column.caption(t(f"{T}.panel_column"))
+    column.latex(step.formula)
+    row_form.caption(t(f"{T}.panel_row"))
+    row_form.latex(row.formula)
+    numbers, value = st.columns([4, 1])
+    numbers.caption(t(f"{T}.panel_numbers"))
+    numbers.latex(step.numbers)
+    value.caption(t(f"{T}.panel_value"))
+    value.latex(value_latex(step.value))
+    st.plotly_chart(network_figure(ex.net, rt, row_index[ct.row_names[k]], highlight=step.touches,
+                                   title=t(f"{T}.diagram_title")),
+                    width="stretch", config=CHART, key="dn-diagram")
+
+
+n_steps = len(ct.steps)
+cursor = stepper.cursor_key(PAGE)
+# Work-around (pages/ui/stepper.py): on a link's first load the stepper sets its cursor before the URL-bound
+# widget exists, so a link's "?dn-step=k" would open at step 1; seed the cursor from the link instead.
+if cursor not in st.session_state and st.query_params.get(cursor, "").isdigit():
+    st.session_state[cursor] = min(max(int(st.query_params[cursor]), 1), n_steps)
+stepper.walk(PAGE, n_steps, render)
+
+st.divider()
+st.fragment(show_weight)(ex, ct, rt)
+st.divider()
+show_sizes(values)

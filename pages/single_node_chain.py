@@ -1,4 +1,165 @@
-"""Lesson placeholder: replaced when the lesson is written."""
-from pages.ui.placeholder import show
+"""Lesson: the single-node chain x -> w1 -> A -> w2 -> A -> w3 -> y -> L (notes 000, 001).
 
-show("single_node_chain")
+Layout and widgets only: the trace, the SymPy derivations, the notes' slips and the loss curves all come
+from bp_core through one cached call.
+"""
+import plotly.graph_objects as go
+import streamlit as st
+
+from bp_core import Network
+from bp_core import presets as P
+from bp_core.derivations import derive
+from bp_core.paths import notes_slips
+from bp_core.step import num, value_latex
+from bp_core.sweep import loss_curve
+from pages.ui import colors, inputs, panel, stepper
+from pages.ui.i18n import t
+from pages.ui.lessons import lesson
+from pages.ui.network_figure import network_figure
+
+PAGE = "sn"
+T = "single_node_chain"
+C = P.CHAIN
+HIDDEN = ("identity", "relu", "sigmoid", "tanh")
+OUTPUTS = ("identity", "sigmoid")    # softmax over one output is the constant 1: see output_note
+LOSSES = ("half_sse", "mse")         # cross-entropy needs probabilities over classes: see loss_note
+WEIGHTS = ("w1", "w2", "w3")
+CHART = {"displayModeBar": False}
+
+FIELDS = [
+    inputs.Number("sn-x", "$x$", C["x"], -3.0, 3.0, 0.05),
+    inputs.Number("sn-w1", "$w_1$", C["w1"], -3.0, 3.0, 0.05),
+    inputs.Number("sn-w2", "$w_2$", C["w2"], -3.0, 3.0, 0.05),
+    inputs.Number("sn-w3", "$w_3$", C["w3"], -3.0, 3.0, 0.05),
+    inputs.Number("sn-label", t(f"{T}.label"), C["label"], -3.0, 3.0, 0.05),
+    inputs.Choice("sn-hidden", t(f"{T}.hidden"), C["hidden"], HIDDEN, "activation"),
+    inputs.Choice("sn-output", t(f"{T}.output"), C["output"], OUTPUTS, "activation"),
+    inputs.Choice("sn-loss", t(f"{T}.loss"), C["loss"], LOSSES, "loss"),
+    inputs.Number("sn-lr", t(f"{T}.lr"), C["lr"], 0.0, 2.0, 0.01),
+]
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def worked_example(x, w1, w2, w3, label, hidden, output, loss, lr):
+    """The chain's trace, SymPy derivations, the notes' slips and L along each weight: one cached call."""
+    net = Network([[[w1]], [[w2]], [[w3]]], hidden=hidden, output=output, loss=loss)
+    trace = net.backprop([x], [label], lr=lr)
+    curves = {f"w{k}": loss_curve(net, [x], [label], k, lr=lr) for k in (1, 2, 3)}
+    return net, trace, derive(net, [x], [label], lr), notes_slips(net, trace), curves
+
+
+def show_slip(slip) -> None:
+    """What the note wrote beside what is right, each with the number it gives."""
+    with st.container(border=True):
+        st.markdown(f"**{t(f'{T}.slip.heading')}** · {t(f'{T}.slip.{slip.kind}')}")
+        wrote, right = st.columns(2)
+        for column, label, latex, value in ((wrote, "wrote", slip.wrote, slip.wrote_value),
+                                            (right, "right", slip.right, slip.right_value)):
+            column.caption(t(f"{T}.slip.{label}"))
+            column.latex(latex + ("" if value is None else f" = {value_latex(value)}"))
+
+
+def weight_of(step) -> str:
+    """The weight a step is about (its first touched weight), else w3, where the backward pass starts."""
+    return next((i for i in step.touches if i in WEIGHTS), "w3")
+
+
+def curve_figure(curve, w: str, L_known: bool, slope_known: bool, update_known: bool) -> go.Figure:
+    sym = f"w<sub>{w[1:]}</sub>"
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(x=curve.values, y=curve.losses, mode="lines", name=t(f"{T}.curve_line", w=sym),
+                             line=dict(color=colors.FORWARD, width=2.5)))
+    if slope_known:
+        fig.add_trace(go.Scatter(
+            x=curve.values, y=curve.tangent, mode="lines", meta="tangent",
+            name=t(f"{T}.curve_tangent", w=sym, slope=num(curve.slope)),
+            line=dict(color=colors.GRADIENT, width=2, dash="dash")))
+    fig.add_trace(go.Scatter(
+        x=[curve.w], y=[curve.loss], mode="markers", meta="current",
+        name=t(f"{T}.curve_point" if L_known else f"{T}.curve_point_pending", w=sym),
+        marker=dict(size=13, color=colors.FORWARD if L_known else "white",
+                    line=dict(color=colors.FORWARD if L_known else colors.PENDING, width=2))))
+    if update_known and curve.w_new is not None:
+        fig.add_trace(go.Scatter(x=[curve.w_new], y=[curve.loss_new], mode="markers", meta="updated",
+                                 name=t(f"{T}.curve_step", w=sym),
+                                 marker=dict(size=13, symbol="diamond", color=colors.FORWARD,
+                                             line=dict(color=colors.INK, width=1.5))))
+        fig.add_annotation(x=curve.w_new, y=curve.loss_new, ax=curve.w, ay=curve.loss, xref="x", yref="y",
+                           axref="x", ayref="y", showarrow=True, arrowhead=3, arrowwidth=2,
+                           arrowcolor=colors.INK, text="")
+    lo, hi = curve.y_range
+    fig.update_layout(
+        title=dict(text=t(f"{T}.curve_title", w=sym), x=0, xanchor="left", font=dict(size=15)),
+        xaxis=dict(title=dict(text=t(f"{T}.curve_x", w=sym)), zeroline=False),
+        yaxis=dict(title=dict(text=t(f"{T}.curve_y")), range=[lo, hi]),
+        height=380, margin=dict(l=10, r=10, t=45, b=10), plot_bgcolor="white",
+        legend=dict(orientation="h", yanchor="top", y=-0.18, x=0),
+    )
+    fig.update_xaxes(showgrid=True, gridcolor="#EEEEEE")
+    fig.update_yaxes(showgrid=True, gridcolor="#EEEEEE")
+    return fig
+
+
+def first_index(trace, name: str) -> int:
+    return next((n for n, s in enumerate(trace.steps) if s.name == name), len(trace.steps))
+
+
+def show_curve(trace, curves, k: int, step) -> None:
+    st.subheader(t(f"{T}.curve_heading"))
+    labels = {"follow": t(f"{T}.curve_follow"), **{w: f"$w_{w[1:]}$" for w in WEIGHTS}}
+    pick = st.radio(t(f"{T}.curve_pick"), ("follow",) + WEIGHTS, key="sn-curve", horizontal=True,
+                    format_func=labels.get)
+    w = weight_of(step) if pick == "follow" else pick
+    curve = curves[w]
+    L_known = k >= first_index(trace, "L")
+    slope_known = k >= first_index(trace, f"dL/d{w}")
+    update_known = k >= first_index(trace, f"{w}*")
+    st.plotly_chart(curve_figure(curve, w, L_known, slope_known, update_known), width="stretch", config=CHART,
+                    key="sn-curve-chart")
+    sym = f"w_{w[1:]}"
+    if update_known:
+        st.caption(t(f"{T}.curve_caption_update", w=sym, value=num(curve.w), new=num(curve.w_new),
+                     loss_new=num(curve.loss_new), loss_after=num(trace.loss_after)))
+    elif slope_known:
+        direction = "curve_up" if curve.slope > 0 else "curve_down" if curve.slope < 0 else "curve_flat"
+        st.caption(t(f"{T}.curve_caption_slope", w=sym, value=num(curve.w), slope=num(curve.slope),
+                     direction=t(f"{T}.{direction}", w=sym)))
+    else:
+        st.caption(t(f"{T}.curve_caption_pending", w=sym))
+
+
+st.title(t(lesson(T).title_key))
+st.markdown(t(f"{T}.intro"))
+
+inputs.init(FIELDS)
+inputs.url_notice(PAGE, FIELDS)
+sidebar = st.sidebar
+sidebar.header(t("inputs.heading"))
+values = {}
+for field in FIELDS:
+    values[field.key[3:]] = field.widget(sidebar)
+    if field.key == "sn-output":
+        sidebar.caption(t(f"{T}.output_note"))
+    elif field.key == "sn-loss":
+        sidebar.caption(t(f"{T}.loss_note"))
+inputs.reset_button(PAGE, FIELDS, sidebar)
+
+try:
+    net, trace, derivations, slips, curves = worked_example(**values)
+except ValueError as error:
+    st.error(t(f"{T}.core_error", message=error), icon=":material/error:")
+    st.stop()
+
+
+def render(k: int) -> None:
+    step = trace.steps[k]
+    # the chain's picture is short: it goes first, so that it shares the screen with the step
+    st.plotly_chart(network_figure(net, trace, k, highlight=step.touches, title=t(f"{T}.diagram_title")),
+                    width="stretch", config=CHART, key="sn-diagram")
+    panel.show_step(step, derivations.get(step.name))
+    if step.name in slips:
+        show_slip(slips[step.name])
+    show_curve(trace, curves, k, step)
+
+
+stepper.walk(PAGE, len(trace.steps), render)

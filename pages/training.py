@@ -1,4 +1,443 @@
-"""Lesson placeholder: replaced when the lesson is written."""
-from pages.ui.placeholder import show
+"""Lesson: training (notes 000/001): the update W* = W - lr dL/dW, repeated over mini-batches of a data set.
 
-show("training")
+Layout and widgets only. The data set, the network, every update and every run come from bp_core.datasets
+and bp_core.training through cached calls of plain inputs; the session holds the inputs and the step cursor.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import NamedTuple
+
+import numpy as np
+import plotly.graph_objects as go
+import streamlit as st
+
+from bp_core import datasets, training
+from bp_core import presets as P
+from bp_core.step import matrix, num
+from pages.ui import colors, inputs, stepper
+from pages.ui.i18n import t
+from pages.ui.lessons import lesson
+
+PAGE = "tr"
+T = "training"
+D = P.TRAINING
+CHART = {"displayModeBar": False}
+MAX_UPDATES = 20_000      # one run at most: about 3 s on a busy 2-core machine
+STEP_LIMIT = 100          # step mode walks the first updates of the run
+PROGRESS_STEPS = 20       # run mode trains in this many cached chunks, moving the progress bar between them
+GRID = 81
+# Two classes in two more Okabe-Ito colours (blue and vermillion already mean "value" and "gradient"), and
+# two marker shapes, so colour is never the only carrier.
+CLASS_COLOR = {1: "#009E73", 2: "#CC79A7"}
+CLASS_TINT = {1: "#B3E2D5", 2: "#F0D7E5"}
+CLASS_SYMBOL = {1: "circle", 2: "triangle-up"}
+
+
+def fmt(v: float) -> str:
+    """A setting as text, for option labels and the URL: 0.001, 0.5, 20, 10000."""
+    return f"{v:g}"
+
+
+@dataclass(frozen=True)
+class Whole:
+    """A whole-number slider bound to the URL."""
+
+    key: str
+    label: str
+    default: int
+    lo: int
+    hi: int
+    step: int = 1
+
+    def accepts(self, raw: str) -> bool:
+        try:
+            v = int(raw)
+        except ValueError:
+            return False
+        return self.lo <= v <= self.hi and (v - self.lo) % self.step == 0
+
+    def widget(self, container=st) -> int:
+        return int(container.slider(self.label, self.lo, self.hi, step=self.step, key=self.key, bind="query-params"))
+
+
+@dataclass(frozen=True)
+class Ladder:
+    """A slider over a few fixed numbers (a learning rate from 0.001 to 10 000), bound to the URL."""
+
+    key: str
+    label: str
+    default: float
+    options: tuple[float, ...]
+
+    def accepts(self, raw: str) -> bool:
+        return raw in {fmt(o) for o in self.options}
+
+    def widget(self, container=st) -> float:
+        return container.select_slider(self.label, self.options, key=self.key, format_func=fmt, bind="query-params")
+
+
+@dataclass(frozen=True)
+class Switch:
+    key: str
+    label: str
+    default: bool
+
+    def accepts(self, raw: str) -> bool:
+        return raw.lower() in ("true", "false")
+
+    def widget(self, container=st) -> bool:
+        return container.toggle(self.label, key=self.key, bind="query-params")
+
+
+@dataclass(frozen=True)
+class Mode:
+    key: str
+    label: str
+    default: str
+    options: tuple[str, ...]
+
+    def accepts(self, raw: str) -> bool:
+        return raw in self.options
+
+    def widget(self, container=st) -> str:
+        return container.radio(self.label, self.options, key=self.key, horizontal=True, bind="query-params",
+                               format_func=lambda o: t(f"{T}.mode.{o}"))
+
+
+DATASET = inputs.Choice("tr-dataset", t(f"{T}.dataset"), D["dataset"], datasets.NAMES, f"{T}.datasets")
+POINTS = Whole("tr-points", t(f"{T}.points"), D["points"], 20, 400, 10)
+NOISE = inputs.Number("tr-noise", t(f"{T}.noise"), D["noise"], 0.0, 0.5, 0.05)
+SEED = Whole("tr-seed", t(f"{T}.seed"), D["seed"], 0, 99)
+DEPTH = Whole("tr-depth", t(f"{T}.depth"), D["depth"], 1, 3)
+WIDTH = Whole("tr-width", t(f"{T}.width"), D["width"], 2, 8)
+HIDDEN = inputs.Choice("tr-hidden", t(f"{T}.hidden"), D["hidden"], training.HIDDEN, "activation")
+BIASES = Switch("tr-biases", t(f"{T}.biases"), D["biases"])
+LOSS = inputs.Choice("tr-loss", t(f"{T}.loss"), D["loss"], training.LOSSES, "loss")
+INIT = Whole("tr-init", t(f"{T}.init_seed"), D["init_seed"], 0, 99)
+LR = Ladder("tr-lr", t(f"{T}.lr"), D["lr"],
+            (0.001, 0.003, 0.01, 0.03, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 100.0, 1000.0, 10000.0))
+BATCH = Ladder("tr-batch", t(f"{T}.batch"), D["batch"], (1, 2, 5, 10, 20, 50, 100, 200, 400))
+EPOCHS = Ladder("tr-epochs", t(f"{T}.epochs"), D["epochs"], (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000))
+MODE = Mode("tr-mode", t(f"{T}.mode.label"), "step", ("step", "run"))
+FIELDS = [DATASET, POINTS, NOISE, SEED, DEPTH, WIDTH, HIDDEN, BIASES, LOSS, INIT, LR, BATCH, EPOCHS, MODE]
+NOTES_NETWORK = {"tr-depth": 2, "tr-width": 2, "tr-hidden": "relu", "tr-biases": False}
+
+
+class Settings(NamedTuple):
+    """Everything a run depends on: the cache key of every cached call below."""
+
+    dataset: str
+    points: int
+    noise: float
+    seed: int
+    depth: int
+    width: int
+    hidden: str
+    biases: bool
+    loss: str
+    init_seed: int
+    lr: float
+    batch: int
+    epochs: int
+
+    @property
+    def batches_per_epoch(self) -> int:
+        return -(-self.points // self.batch)
+
+    @property
+    def updates(self) -> int:
+        return self.epochs * self.batches_per_epoch
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def data(dataset: str, points: int, noise: float, seed: int):
+    return datasets.make(dataset, points, seed, noise)
+
+
+def network(s: Settings):
+    return training.initial_network(s.depth, s.width, s.hidden, s.biases, s.loss, s.init_seed)
+
+
+def chunk_ends(epochs: int) -> list[int]:
+    """Where run mode's chunks end: at most PROGRESS_STEPS of them, the last at `epochs`."""
+    return sorted({math.ceil(epochs * i / PROGRESS_STEPS) for i in range(1, PROGRESS_STEPS + 1)})
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def trained(s: Settings, upto: int, _before: training.Run | None):
+    """The run up to epoch `upto`, continuing `_before` (the run up to the previous chunk's end, which
+    the key (s, upto) determines, so it is left out of the key)."""
+    X, Y = data(s.dataset, s.points, s.noise, s.seed)
+    start = network(s) if _before is None else _before
+    done = 0 if _before is None else _before.epochs
+    return training.train(start, X, Y, lr=s.lr, batch=s.batch, epochs=upto - done, seed=s.init_seed)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def replay(s: Settings):
+    """Step mode's updates: the first ones of the run, each with the networks before and after it."""
+    X, Y = data(s.dataset, s.points, s.noise, s.seed)
+    return training.first_updates(network(s), X, Y, lr=s.lr, batch=s.batch, seed=s.init_seed,
+                                  count=min(s.updates, STEP_LIMIT))
+
+
+@st.cache_data(max_entries=512, show_spinner=False)
+def boundary(s: Settings, k: int | None):
+    """The probability of class 1 over the plane: after step mode's update k, or (k None) after the run."""
+    X, _ = data(s.dataset, s.points, s.noise, s.seed)
+    if k is None:
+        net = run_to_end(s, progress=False).net
+    else:
+        update = replay(s)[k]
+        net = update.after or update.before
+    return training.grid(net, X, GRID)
+
+
+def run_to_end(s: Settings, progress: bool = True) -> training.Run:
+    """Every chunk of the run in turn (cached), moving a progress bar between them."""
+    bar = st.progress(0.0, text=t(f"{T}.run.progress", done=0, total=s.epochs)) if progress else None
+    run = None
+    for end in chunk_ends(s.epochs):
+        run = trained(s, end, run)
+        if bar is not None:
+            bar.progress(end / s.epochs, text=t(f"{T}.run.progress", done=end, total=s.epochs))
+        if run.diverged:
+            break
+    if bar is not None:
+        bar.empty()
+    return run
+
+
+# -- inputs ---------------------------------------------------------------------------------------------
+
+def use_notes_network() -> None:
+    st.session_state.update(NOTES_NETWORK)
+
+
+def sidebar() -> Settings:
+    bar = st.sidebar
+    bar.header(t("inputs.heading"))
+    bar.subheader(t(f"{T}.data_heading"))
+    dataset, points, noise, seed = DATASET.widget(bar), POINTS.widget(bar), NOISE.widget(bar), SEED.widget(bar)
+    bar.subheader(t(f"{T}.network_heading"))
+    depth, width, hidden = DEPTH.widget(bar), WIDTH.widget(bar), HIDDEN.widget(bar)
+    biases, loss, init_seed = BIASES.widget(bar), LOSS.widget(bar), INIT.widget(bar)
+    bar.button(t(f"{T}.notes_network"), key="tr-notes-network", on_click=use_notes_network,
+               icon=":material/history_edu:", width="stretch")
+    bar.subheader(t(f"{T}.descent_heading"))
+    lr, batch, epochs = LR.widget(bar), BATCH.widget(bar), EPOCHS.widget(bar)
+    inputs.reset_button(PAGE, FIELDS, bar)
+    return Settings(dataset, points, round(float(noise), 4), seed, depth, width, hidden, bool(biases), loss,
+                    init_seed, float(lr), int(batch), int(epochs))
+
+
+# -- pictures -------------------------------------------------------------------------------------------
+
+def boundary_figure(s: Settings, grid, title: str, batch: np.ndarray | None = None) -> go.Figure:
+    """y_1 over the plane as a heatmap, the line y_1 = 1/2, and the points: shape and colour per class."""
+    X, Y = data(s.dataset, s.points, s.noise, s.seed)
+    cls = datasets.classes(Y)
+    fig = go.Figure()
+    if grid is not None:
+        fig.add_trace(go.Heatmap(
+            x=grid.xs, y=grid.ys, z=grid.p1, zmin=0, zmax=1, name=t(f"{T}.plot.probability"),
+            colorscale=[[0, CLASS_TINT[2]], [0.5, "#FFFFFF"], [1, CLASS_TINT[1]]],
+            colorbar=dict(title=dict(text=t(f"{T}.plot.probability"), side="right"), thickness=12, len=0.8),
+            hovertemplate="x₁ %{x:.2f}, x₂ %{y:.2f}<br>y₁ %{z:.3f}<extra></extra>"))
+        if grid.p1.min() < 0.5 < grid.p1.max():
+            fig.add_trace(go.Contour(
+                x=grid.xs, y=grid.ys, z=grid.p1, showscale=False, name=t(f"{T}.plot.boundary"), showlegend=True,
+                contours=dict(start=0.5, end=0.5, size=1, coloring="none"), line=dict(color=colors.INK, width=2,
+                                                                                      dash="dash"),
+                hoverinfo="skip"))
+    for c in (1, 2):
+        mine = cls == c
+        fig.add_trace(go.Scatter(
+            x=X[mine, 0], y=X[mine, 1], mode="markers", name=t(f"{T}.plot.class", c=c),
+            marker=dict(symbol=CLASS_SYMBOL[c], color=CLASS_COLOR[c], size=7, line=dict(color="white", width=0.5)),
+            hovertemplate=f"{t(f'{T}.plot.class', c=c)}<br>x₁ %{{x:.2f}}, x₂ %{{y:.2f}}<extra></extra>"))
+    if batch is not None:
+        fig.add_trace(go.Scatter(
+            x=X[batch, 0], y=X[batch, 1], mode="markers", name=t(f"{T}.plot.batch"),
+            marker=dict(symbol="circle-open", color=colors.INK, size=13, line=dict(width=2)), hoverinfo="skip"))
+    fig.update_layout(
+        title=dict(text=title, x=0, xanchor="left", font=dict(size=15)),
+        height=430, margin=dict(l=10, r=10, t=40, b=10), plot_bgcolor="white",
+        xaxis=dict(title=dict(text="x₁"), zeroline=False, constrain="domain"),
+        yaxis=dict(title=dict(text="x₂"), zeroline=False, scaleanchor="x", scaleratio=1),
+        legend=dict(orientation="h", yanchor="top", y=-0.14, xanchor="left", x=0),
+    )
+    return fig
+
+
+def loss_figure(run: training.Run, s: Settings, title: str) -> go.Figure:
+    """The loss on all points after each epoch, and each mini-batch's loss before its update (faint)."""
+    fig = go.Figure()
+    per = run.batches_per_epoch
+    if per > 1 and run.updates:
+        stride = max(1, run.updates // 4000)
+        u = np.arange(run.updates)[::stride]
+        fig.add_trace(go.Scatter(x=u / per, y=run.batch_losses[::stride], mode="lines", name=t(f"{T}.plot.batch_loss"),
+                                 line=dict(color=colors.PENDING, width=1)))
+    fig.add_trace(go.Scatter(x=np.arange(run.epochs + 1), y=run.losses, mode="lines+markers" if run.epochs < 60 else "lines",
+                             name=t(f"{T}.plot.epoch_loss"), line=dict(color=colors.FORWARD, width=2.5)))
+    if run.diverged:
+        fig.add_vline(x=run.diverged_epoch, line=dict(color=colors.GRADIENT, dash="dot", width=2),
+                      annotation_text=t(f"{T}.plot.diverged", e=run.diverged_epoch), annotation_position="top left")
+    positive = np.concatenate([run.losses, run.batch_losses])
+    fig.update_layout(
+        title=dict(text=title, x=0, xanchor="left", font=dict(size=15)),
+        height=430, margin=dict(l=10, r=10, t=40, b=10), plot_bgcolor="white",
+        xaxis=dict(title=dict(text=t(f"{T}.plot.epoch")), gridcolor="#EEEEEE", rangemode="tozero"),
+        yaxis=dict(title=dict(text=t(f"{T}.plot.loss_log")), type="log" if positive.min() > 0 else "linear",
+                   gridcolor="#EEEEEE"),
+        legend=dict(orientation="h", yanchor="top", y=-0.14, xanchor="left", x=0),
+    )
+    return fig
+
+
+def steps_figure(updates, k: int, title: str) -> go.Figure:
+    """The loss on all points before update 1 and after each update up to k; the rest of step mode's range
+    is left empty, to come."""
+    shown = updates[: k + 1]
+    xs = [0] + [u.number for u in shown if u.loss_all_after is not None]
+    ys = [shown[0].loss_all] + [u.loss_all_after for u in shown if u.loss_all_after is not None]
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines+markers", name=t(f"{T}.plot.all_points"),
+                             line=dict(color=colors.FORWARD, width=2), marker=dict(size=5)))
+    now = shown[-1]
+    if now.loss_all_after is not None:
+        fig.add_trace(go.Scatter(
+            x=[now.number - 1, now.number], y=[now.loss_all, now.loss_all_after], mode="markers+lines",
+            name=t(f"{T}.plot.this_update"), line=dict(color=colors.GRADIENT, width=3),
+            marker=dict(size=11, color=colors.HIGHLIGHT, line=dict(color=colors.INK, width=1.5))))
+    fig.update_layout(
+        title=dict(text=title, x=0, xanchor="left", font=dict(size=15)),
+        height=430, margin=dict(l=10, r=10, t=40, b=10), plot_bgcolor="white",
+        xaxis=dict(title=dict(text=t(f"{T}.plot.update")), range=[-0.5, len(updates) + 0.5], gridcolor="#EEEEEE"),
+        yaxis=dict(title=dict(text=t(f"{T}.plot.loss")), gridcolor="#EEEEEE"),
+        legend=dict(orientation="h", yanchor="top", y=-0.14, xanchor="left", x=0),
+    )
+    return fig
+
+
+# -- the two modes --------------------------------------------------------------------------------------
+
+def blue(latex: str) -> str:
+    return rf"\textcolor{{{colors.FORWARD}}}{{{latex}}}"
+
+
+def vermillion(latex: str) -> str:
+    return rf"\textcolor{{{colors.GRADIENT}}}{{{latex}}}"
+
+
+def partial(name: str) -> str:
+    return rf"\frac{{\partial L}}{{\partial {name}}}"
+
+
+def update_latex(name: str, old: np.ndarray, grad: np.ndarray | None, new: np.ndarray | None, lr: float) -> str:
+    """name* = name - eta dL/dname = (old) - lr (grad) = (new), values blue and gradients vermillion."""
+    head = rf"{name}^* = {name} - \eta\, {vermillion(partial(name))}"
+    unknown = r"\;?"
+    if grad is None:
+        return rf"{head} = {blue(matrix(old, 3))} - {fmt(lr)}\, {vermillion(unknown)}"
+    tail = unknown if new is None else blue(matrix(new, 3))
+    return rf"{head} = {blue(matrix(old, 3))} - {fmt(lr)}\, {vermillion(matrix(grad, 3))} = {tail}"
+
+
+def show_update(s: Settings, updates, k: int) -> None:
+    u = updates[k]
+    st.markdown(t(f"{T}.step.where", n=u.number, epoch=u.epoch, b=u.batch, batches=s.batches_per_epoch,
+                  size=len(u.indices)))
+    if u.diverged:
+        st.error(t(f"{T}.step.diverged.{u.diverged}", lr=fmt(s.lr)), icon=":material/error:")
+    batch_col, all_col = st.columns(2)
+    for col, key, before, after in ((batch_col, "batch_loss", u.loss, u.loss_after),
+                                    (all_col, "all_loss", u.loss_all, u.loss_all_after)):
+        label = t(f"{T}.step.{key}", n=s.points)
+        if before is None:
+            col.metric(label, "—")
+        elif after is None:
+            col.metric(label, t(f"{T}.step.before_after", before=num(before), after="?"))
+        else:
+            col.metric(label, t(f"{T}.step.before_after", before=num(before), after=num(after)),
+                       delta=num(after - before), delta_color="inverse")
+    new_W = None if u.after is None else u.after.weights
+    new_b = None if u.after is None or u.after.biases is None else u.after.biases
+    for k_layer in range(u.before.depth):
+        i = k_layer + 1
+        lines = [update_latex(f"W_{{{i}}}", u.before.weights[k_layer], None if u.dW is None else u.dW[k_layer],
+                              None if new_W is None else new_W[k_layer], s.lr)]
+        if u.before.biases is not None:
+            lines.append(update_latex(f"b_{{{i}}}", u.before.biases[k_layer], None if u.db is None else u.db[k_layer],
+                                      None if new_b is None else new_b[k_layer], s.lr))
+        st.latex(r" \\[4pt] ".join(lines) if len(lines) == 1 else r"\begin{gathered}" + r" \\[6pt] ".join(lines)
+                 + r"\end{gathered}")
+    grid = boundary(s, k)
+    left, right = st.columns(2)
+    left.plotly_chart(boundary_figure(s, grid, t(f"{T}.plot.boundary_after", n=u.number), u.indices),
+                      width="stretch", config=CHART, key="tr-step-boundary")
+    right.plotly_chart(steps_figure(updates, k, t(f"{T}.plot.steps_title")), width="stretch", config=CHART,
+                       key="tr-step-loss")
+
+
+def step_mode(s: Settings) -> None:
+    updates = replay(s)
+    n = len(updates)
+    st.caption(t(f"{T}.step.limit", n=n, total=f"{s.updates:,}"))
+    cursor = stepper.cursor_key(PAGE)
+    # Work-around (pages/ui/stepper.py, as in the matrix lesson): on a link's first load the stepper sets its
+    # cursor before the URL-bound widget exists, so "?tr-step=k" would open at step 1; seed it from the link.
+    if cursor not in st.session_state and st.query_params.get(cursor, "").isdigit():
+        st.session_state[cursor] = min(max(int(st.query_params[cursor]), 1), n)
+    stepper.walk(PAGE, n, lambda k: show_update(s, updates, k))
+
+
+def run_mode(s: Settings) -> None:
+    if s.updates > MAX_UPDATES:
+        st.warning(t(f"{T}.run.too_many", updates=f"{s.updates:,}", limit=f"{MAX_UPDATES:,}"), icon=":material/timer:")
+        return
+    run = run_to_end(s)
+    X, Y = data(s.dataset, s.points, s.noise, s.seed)
+    if run.diverged:
+        st.error(t(f"{T}.run.diverged.{run.reason}", lr=fmt(s.lr), epoch=run.diverged_epoch), icon=":material/error:")
+    elif run.losses[-1] >= run.losses[0]:
+        st.warning(t(f"{T}.run.stuck", lr=fmt(s.lr)), icon=":material/trending_flat:")
+    first, last, acc = st.columns(3)
+    first.metric(t(f"{T}.run.start_loss"), num(run.losses[0]))
+    last.metric(t(f"{T}.run.end_loss", e=run.epochs), num(run.losses[-1]),
+                delta=num(run.losses[-1] - run.losses[0]), delta_color="inverse")
+    acc.metric(t(f"{T}.run.accuracy", e=run.epochs), f"{training.accuracy(run.net, X, Y):.0%}")
+    left, right = st.columns(2)
+    left.plotly_chart(loss_figure(run, s, t(f"{T}.plot.loss_title")), width="stretch", config=CHART,
+                      key="tr-run-loss")
+    title = t(f"{T}.plot.boundary_run", e=run.epochs)
+    right.plotly_chart(boundary_figure(s, boundary(s, None), title), width="stretch", config=CHART,
+                       key="tr-run-boundary")
+    if run.diverged:
+        st.caption(t(f"{T}.run.boundary_before", e=run.epochs))
+
+
+# -- the page -------------------------------------------------------------------------------------------
+
+st.title(t(lesson(T).title_key))
+st.markdown(t(f"{T}.intro"))
+st.latex(rf"W_k^* = W_k - \eta\, {vermillion(partial('W_k'))} \qquad b_k^* = b_k - \eta\, {vermillion(partial('b_k'))}")
+st.caption(t(f"{T}.notes_rule"))
+
+inputs.init(FIELDS)
+inputs.url_notice(PAGE, FIELDS)
+settings = sidebar()
+
+st.markdown(t(f"{T}.summary", points=settings.points, batches=settings.batches_per_epoch,
+              batch=min(settings.batch, settings.points), epochs=settings.epochs, updates=f"{settings.updates:,}",
+              widths=" → ".join(map(str, (2,) + (settings.width,) * settings.depth + (2,)))))
+if settings.hidden == "relu" and settings.width == 2:
+    st.info(t(f"{T}.narrow_relu"), icon=":material/info:")
+mode = MODE.widget(st)
+if mode == "step":
+    step_mode(settings)
+else:
+    run_mode(settings)
