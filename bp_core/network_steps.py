@@ -57,6 +57,8 @@ def show(arr: np.ndarray) -> str:
 class _View:
     """What both views share: the forward pass, the loss, dL/dy and the update."""
 
+    h_kind = "forward.h"  # the sentence that explains h_k
+
     def __init__(self, net: Network, trace: Trace):
         self.net, self.t = net, trace
         self.N = net.depth
@@ -96,7 +98,7 @@ class _View:
                 numbers += " + " + term(net.biases[k - 1])
             steps.append(Step(
                 "forward", f"h{k}", formula, f"{numbers} = {show(t.h[k - 1])}", self._v(t.h[k - 1]),
-                self.node_ids(k - 1) + self.weight_ids(k) + self.node_ids(k), "forward.h", (("k", str(k)),),
+                self.node_ids(k - 1) + self.weight_ids(k) + self.node_ids(k), self.h_kind, (("k", str(k)),),
             ))
             name = "y" if k == self.N else f"a{k}"
             steps.append(Step(
@@ -283,6 +285,8 @@ class _Matrix(_View):
 class _Chain(_View):
     """One node per layer: the notes' x -> w1 -> A -> w2 -> A -> w3 -> y."""
 
+    h_kind = "forward.h_chain"
+
     def W(self, k: int) -> str:
         return f"w_{{{k}}}"
 
@@ -334,7 +338,7 @@ class _Chain(_View):
                 partials = " ".join(f for f, _, _ in fs)
                 named = r" \cdot ".join(n for _, n, _ in fs)
                 touched = tuple(dict.fromkeys(
-                    [f"{p}{k}"] + [i for m in range(k, self.N + 1) for i in self.node_ids(m)]
+                    [f"{p}{k}"] + [i for m in range(k - (p == "w"), self.N + 1) for i in self.node_ids(m)]
                     + [f"w{m}" for m in range(k + 1, self.N + 1)] + ["L"]))
                 steps.append(Step(
                     "backward", f"dL/d{p}{k}",

@@ -27,6 +27,9 @@ HIDDEN = ("sigmoid", "relu", "tanh", "identity")
 OUTPUTS = ("sigmoid", "identity", "softmax")
 COMPARED = ("sigmoid", "relu")
 CHART = {"displayModeBar": False}
+# network_figure labels every weight and unit; beyond this many labels it takes over half a second to build
+# (Plotly adds annotations one by one) and the labels overlap, so larger networks get the compact picture.
+LABELLED_MAX = 60
 SUBSCRIPT = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 SUPERSCRIPT = str.maketrans("0123456789()", "⁰¹²³⁴⁵⁶⁷⁸⁹⁽⁾")
 # one line style per activation in the gradient-size plot (Okabe-Ito colours; the legend names each)
@@ -174,9 +177,8 @@ def show_weight(ex, ct, rt) -> None:
         st.caption(t(f"{T}.weight.row_check", k1=k + 1, i=i, j=j, value=f"${num(rt.dW[k][j - 1, i - 1])}$"))
     with st.expander(t(f"{T}.slips.heading")):
         show_slips(deep.note_slips(ct, k, i, j))
-    st.plotly_chart(network_figure(ex.net, rt, None, highlight=g.touches,
-                                   title=t(f"{T}.weight.diagram_title", w=pretty(k, i, j).split()[0])),
-                    width="stretch", config=CHART, key="dn-weight-diagram")
+    picture(ex, ct, rt, None, g.touches, t(f"{T}.weight.diagram_title", w=pretty(k, i, j).split()[0]),
+            "dn-weight-diagram")
 
 
 def formula_row(label: str, latex: str) -> None:
@@ -208,6 +210,118 @@ def show_slips(slips) -> None:
         if unrolled.wrote_value is not None and num(unrolled.wrote_value) == num(unrolled.right_value):
             st.caption(t(f"{T}.slips.same"))
     st.caption(t(f"{T}.slips.index"))
+
+
+def labels(ct) -> int:
+    """How many labels network_figure would draw: one per weight, one per unit, one for the loss."""
+    widths = ct.widths
+    return sum(a * b for a, b in zip(widths, widths[1:])) + sum(widths) + 1
+
+
+def picture(ex, ct, rt, k: int | None, highlight, title: str, key: str) -> None:
+    """The network at step k (everything when k is None): network_figure when it is small enough to label,
+    else the compact picture."""
+    if labels(ct) <= LABELLED_MAX:
+        upto = None if k is None else row_index[ct.row_names[k]]
+        fig = network_figure(ex.net, rt, upto, highlight=highlight, title=title)
+    else:
+        fig = compact_figure(ct, len(ct.steps) - 1 if k is None else k, set(highlight), title)
+    st.plotly_chart(fig, width="stretch", config=CHART, key=key)
+
+
+def compact_figure(ct, k: int, lit: set[str], title: str) -> go.Figure:
+    """Units as dots and weights as lines, coloured by what steps 1..k+1 have computed; values on hover."""
+    done = {step.name for step in ct.steps[: k + 1]}
+    N, widths = ct.N, ct.widths
+
+    def pos(m: int, j: int) -> tuple[float, float]:
+        return float(m), (widths[m] - 1) / 2 - (j - 1)
+
+    def forward(m: int) -> bool:
+        return m == 0 or f"p({m})" in done
+
+    def gradient(m: int) -> bool:
+        return m > 0 and f"delta({m})" in done
+
+    fig = go.Figure()
+    lines: dict[str, tuple[list, list]] = {}
+    mid_x, mid_y, mid_text = [], [], []
+    for m in range(N):
+        ids = deep.weight_ids(widths, m)
+        n_in = widths[m]
+        for i in range(1, widths[m + 1] + 1):
+            for j in range(1, n_in + 1):
+                (x0, y0), (x1, y1) = pos(m, j), pos(m + 1, i)
+                wid = ids[(i - 1) * n_in + (j - 1)]
+                style = "gradient" if f"dL/dW_{m}" in done else "forward" if forward(m + 1) else "pending"
+                for s in (("highlight",) if wid in lit else ()) + (style,):
+                    xs, ys = lines.setdefault(s, ([], []))
+                    xs += [x0, x1, None]
+                    ys += [y0, y1, None]
+                mid_x.append(x0 + 0.5 * (x1 - x0))
+                mid_y.append(y0 + 0.5 * (y1 - y0))
+                text = f"w<sup>({m})</sup><sub>{i}{j}</sub> = {num(ct.W[m][i - 1, j - 1])}"
+                if style == "gradient":
+                    text += f"<br>∂L/∂w = {num(ct.dW[m][i - 1, j - 1])}"
+                mid_text.append(text)
+    widths_px = {"highlight": 9, "pending": 1, "forward": 1.2, "gradient": 1.5}
+    tints = {"highlight": colors.HIGHLIGHT, "pending": colors.PENDING, "forward": colors.FORWARD,
+             "gradient": colors.GRADIENT}
+    for s in ("highlight", "pending", "forward", "gradient"):
+        if s in lines:
+            fig.add_trace(go.Scatter(x=lines[s][0], y=lines[s][1], mode="lines", hoverinfo="skip", showlegend=False,
+                                     line=dict(color=tints[s], width=widths_px[s], dash="dot" if s == "pending" else None)))
+    fig.add_trace(go.Scatter(x=mid_x, y=mid_y, mode="markers", marker=dict(size=6, opacity=0), showlegend=False,
+                             hovertext=mid_text, hoverinfo="text"))
+
+    unit_x, unit_y, fill, border, text, halo_x, halo_y = [], [], [], [], [], [], []
+    for m in range(N + 1):
+        ids = deep.unit_ids(widths, m)
+        n = widths[m]
+        for j in range(1, n + 1):
+            x, y = pos(m, j)
+            state = "gradient" if gradient(m) or (m == N and f"dL/dx({N})" in done) else "forward" if forward(m) else "pending"
+            unit_x.append(x)
+            unit_y.append(y)
+            fill.append("white" if state == "pending" else "#E3EFF8")
+            border.append(tints[state])
+            lines_ = [f"x<sub>{j}</sub><sup>(0)</sup> = {num(ct.x[0][j - 1, 0])}"] if m == 0 else []
+            if m > 0 and forward(m):
+                lines_ += [f"p<sub>{j}</sub><sup>({m})</sup> = {num(ct.p[m][j - 1, 0])}",
+                           f"x<sub>{j}</sub><sup>({m})</sup> = {num(ct.x[m][j - 1, 0])}"]
+            if gradient(m):
+                lines_.append(f"∂ δ<sub>{j}</sub><sup>({m})</sup> = {num(ct.delta[m][j - 1, 0])}")
+            text.append("<br>".join(lines_) or "?")
+            if lit & {ids[j - 1]} or (m > 0 and lit & {ids[n + j - 1]}):
+                halo_x.append(x)
+                halo_y.append(y)
+    fig.add_trace(go.Scatter(x=halo_x, y=halo_y, mode="markers", hoverinfo="skip", showlegend=False,
+                             marker=dict(size=30, color=colors.HIGHLIGHT)))
+    fig.add_trace(go.Scatter(x=unit_x, y=unit_y, mode="markers", hovertext=text, hoverinfo="text", showlegend=False,
+                             marker=dict(size=18, color=fill, line=dict(color=border, width=2.5))))
+    loss_known = "L" in done
+    fig.add_trace(go.Scatter(
+        x=[N + 0.7], y=[0], mode="markers+text", text=[f"L = {num(ct.loss)}" if loss_known else "L = ?"],
+        textposition="bottom center", hoverinfo="skip", showlegend=False,
+        marker=dict(size=30 if "L" in lit else 18, symbol="square", color=colors.HIGHLIGHT if "L" in lit else "white",
+                    line=dict(color=colors.FORWARD if loss_known else colors.PENDING, width=2.5))))
+    for key, color, symbol in (("forward", colors.FORWARD, "circle"), ("gradient", colors.GRADIENT, "circle-open"),
+                               ("pending", colors.PENDING, "circle-open"), ("highlight", colors.HIGHLIGHT, "circle")):
+        fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name=t(f"{T}.compact.{key}"),
+                                 marker=dict(color=color, size=12, symbol=symbol, line=dict(color=color, width=2))))
+    top = (max(widths) - 1) / 2
+    fig.update_layout(
+        title=dict(text=title, x=0, xanchor="left", font=dict(size=15)),
+        height=170 + 55 * max(widths), margin=dict(l=10, r=10, t=40, b=10),
+        plot_bgcolor="white", paper_bgcolor="white",
+        xaxis=dict(range=[-0.4, N + 1.1], fixedrange=True, showgrid=False, zeroline=False, tickmode="array",
+                   tickvals=list(range(N + 1)) + [N + 0.7],
+                   ticktext=[t(f"{T}.compact.layer", m=m) for m in range(N + 1)] + ["L"]),
+        yaxis=dict(visible=False, range=[-top - 0.6, top + 0.6], fixedrange=True),
+        legend=dict(orientation="h", yanchor="top", y=-0.12, x=0, font=dict(size=12)),
+        hoverlabel=dict(bgcolor="white", font=dict(size=13)),
+    )
+    return fig
 
 
 def sizes_figure(curves: dict[str, tuple[float, ...]]) -> go.Figure:
@@ -285,14 +399,17 @@ def render(k: int) -> None:
     column.latex(step.formula)
     row_form.caption(t(f"{T}.panel_row"))
     row_form.latex(row.formula)
-    numbers, value = st.columns([4, 1])
+    # a matrix value goes under the numbers, a column beside them; wide examples in smaller type
+    wide = max(ct.widths) > 4
+    matrix_value = getattr(step.value, "ndim", 0) == 2 and step.value.shape[1] > 1
+    numbers, value = (st.container(), st.container()) if wide or matrix_value else st.columns([4, 1])
+    small = r"\footnotesize " if wide else ""
     numbers.caption(t(f"{T}.panel_numbers"))
-    numbers.latex(step.numbers)
+    numbers.latex(small + step.numbers)
     value.caption(t(f"{T}.panel_value"))
-    value.latex(value_latex(step.value))
-    st.plotly_chart(network_figure(ex.net, rt, row_index[ct.row_names[k]], highlight=step.touches,
-                                   title=t(f"{T}.diagram_title")),
-                    width="stretch", config=CHART, key="dn-diagram")
+    value.latex(small + value_latex(step.value))
+    title = t(f"{T}.diagram_title") if labels(ct) <= LABELLED_MAX else t(f"{T}.compact.title")
+    picture(ex, ct, rt, k, step.touches, title, "dn-diagram")
 
 
 n_steps = len(ct.steps)

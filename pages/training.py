@@ -40,6 +40,11 @@ def fmt(v: float) -> str:
     return f"{v:g}"
 
 
+# The fields below pass their default to the widget itself, not only to session state: a bound widget
+# compares a link's value with the widget's own default and drops it when they are equal, so a widget whose
+# own default differed from the page's (a slider starts at its minimum, a selectbox at its first option)
+# could never be set to that value by a link. A selectbox or radio with labels keeps the label in the URL,
+# so accepts() checks labels. (See the report: pages/ui/inputs.py has both problems.)
 @dataclass(frozen=True)
 class Whole:
     """A whole-number slider bound to the URL."""
@@ -56,10 +61,34 @@ class Whole:
             v = int(raw)
         except ValueError:
             return False
-        return self.lo <= v <= self.hi and (v - self.lo) % self.step == 0
+        return self.lo <= v <= self.hi
 
     def widget(self, container=st) -> int:
-        return int(container.slider(self.label, self.lo, self.hi, step=self.step, key=self.key, bind="query-params"))
+        return int(container.slider(self.label, self.lo, self.hi, value=self.default, step=self.step, key=self.key,
+                                    bind="query-params"))
+
+
+@dataclass(frozen=True)
+class Decimal:
+    """A slider of decimals bound to the URL."""
+
+    key: str
+    label: str
+    default: float
+    lo: float
+    hi: float
+    step: float
+
+    def accepts(self, raw: str) -> bool:
+        try:
+            v = float(raw)
+        except ValueError:
+            return False
+        return math.isfinite(v) and self.lo <= v <= self.hi
+
+    def widget(self, container=st) -> float:
+        return float(container.slider(self.label, self.lo, self.hi, value=self.default, step=self.step,
+                                      key=self.key, bind="query-params"))
 
 
 @dataclass(frozen=True)
@@ -75,7 +104,33 @@ class Ladder:
         return raw in {fmt(o) for o in self.options}
 
     def widget(self, container=st) -> float:
-        return container.select_slider(self.label, self.options, key=self.key, format_func=fmt, bind="query-params")
+        return container.select_slider(self.label, self.options, value=self.default, key=self.key, format_func=fmt,
+                                       bind="query-params")
+
+
+@dataclass(frozen=True)
+class Pick:
+    """A choice among named options, shown (and kept in the URL) by their catalogue labels; as a select
+    box, or as a row of radio buttons."""
+
+    key: str
+    label: str
+    default: str
+    options: tuple[str, ...]
+    catalogue: str
+    radio: bool = False
+
+    def name(self, option: str) -> str:
+        return t(f"{self.catalogue}.{option}")
+
+    def accepts(self, raw: str) -> bool:
+        return raw in {self.name(o) for o in self.options}
+
+    def widget(self, container=st) -> str:
+        kind = container.radio if self.radio else container.selectbox
+        extra = dict(horizontal=True) if self.radio else {}
+        return kind(self.label, self.options, index=self.options.index(self.default), format_func=self.name,
+                    key=self.key, bind="query-params", **extra)
 
 
 @dataclass(frozen=True)
@@ -88,39 +143,24 @@ class Switch:
         return raw.lower() in ("true", "false")
 
     def widget(self, container=st) -> bool:
-        return container.toggle(self.label, key=self.key, bind="query-params")
+        return container.toggle(self.label, value=self.default, key=self.key, bind="query-params")
 
 
-@dataclass(frozen=True)
-class Mode:
-    key: str
-    label: str
-    default: str
-    options: tuple[str, ...]
-
-    def accepts(self, raw: str) -> bool:
-        return raw in self.options
-
-    def widget(self, container=st) -> str:
-        return container.radio(self.label, self.options, key=self.key, horizontal=True, bind="query-params",
-                               format_func=lambda o: t(f"{T}.mode.{o}"))
-
-
-DATASET = inputs.Choice("tr-dataset", t(f"{T}.dataset"), D["dataset"], datasets.NAMES, f"{T}.datasets")
+DATASET = Pick("tr-dataset", t(f"{T}.dataset"), D["dataset"], datasets.NAMES, f"{T}.datasets")
 POINTS = Whole("tr-points", t(f"{T}.points"), D["points"], 20, 400, 10)
-NOISE = inputs.Number("tr-noise", t(f"{T}.noise"), D["noise"], 0.0, 0.5, 0.05)
+NOISE = Decimal("tr-noise", t(f"{T}.noise"), D["noise"], 0.0, 0.5, 0.05)
 SEED = Whole("tr-seed", t(f"{T}.seed"), D["seed"], 0, 99)
 DEPTH = Whole("tr-depth", t(f"{T}.depth"), D["depth"], 1, 3)
 WIDTH = Whole("tr-width", t(f"{T}.width"), D["width"], 2, 8)
-HIDDEN = inputs.Choice("tr-hidden", t(f"{T}.hidden"), D["hidden"], training.HIDDEN, "activation")
+HIDDEN = Pick("tr-hidden", t(f"{T}.hidden"), D["hidden"], training.HIDDEN, "activation")
 BIASES = Switch("tr-biases", t(f"{T}.biases"), D["biases"])
-LOSS = inputs.Choice("tr-loss", t(f"{T}.loss"), D["loss"], training.LOSSES, "loss")
+LOSS = Pick("tr-loss", t(f"{T}.loss"), D["loss"], training.LOSSES, "loss")
 INIT = Whole("tr-init", t(f"{T}.init_seed"), D["init_seed"], 0, 99)
 LR = Ladder("tr-lr", t(f"{T}.lr"), D["lr"],
             (0.001, 0.003, 0.01, 0.03, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 100.0, 1000.0, 10000.0))
 BATCH = Ladder("tr-batch", t(f"{T}.batch"), D["batch"], (1, 2, 5, 10, 20, 50, 100, 200, 400))
 EPOCHS = Ladder("tr-epochs", t(f"{T}.epochs"), D["epochs"], (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000))
-MODE = Mode("tr-mode", t(f"{T}.mode.label"), "step", ("step", "run"))
+MODE = Pick("tr-mode", t(f"{T}.mode.label"), "step", ("step", "run"), f"{T}.mode", radio=True)
 FIELDS = [DATASET, POINTS, NOISE, SEED, DEPTH, WIDTH, HIDDEN, BIASES, LOSS, INIT, LR, BATCH, EPOCHS, MODE]
 NOTES_NETWORK = {"tr-depth": 2, "tr-width": 2, "tr-hidden": "relu", "tr-biases": False}
 
@@ -228,7 +268,7 @@ def sidebar() -> Settings:
                icon=":material/history_edu:", width="stretch")
     bar.subheader(t(f"{T}.descent_heading"))
     lr, batch, epochs = LR.widget(bar), BATCH.widget(bar), EPOCHS.widget(bar)
-    inputs.reset_button(PAGE, FIELDS, bar)
+    inputs.reset_button(PAGE, [f for f in FIELDS if f is not MODE], bar)
     return Settings(dataset, points, round(float(noise), 4), seed, depth, width, hidden, bool(biases), loss,
                     init_seed, float(lr), int(batch), int(epochs))
 
@@ -264,35 +304,44 @@ def boundary_figure(s: Settings, grid, title: str, batch: np.ndarray | None = No
             marker=dict(symbol="circle-open", color=colors.INK, size=13, line=dict(width=2)), hoverinfo="skip"))
     fig.update_layout(
         title=dict(text=title, x=0, xanchor="left", font=dict(size=15)),
-        height=430, margin=dict(l=10, r=10, t=40, b=10), plot_bgcolor="white",
+        height=450, margin=dict(l=10, r=10, t=40, b=10), plot_bgcolor="#EDEDED",
         xaxis=dict(title=dict(text="x₁"), zeroline=False, constrain="domain"),
         yaxis=dict(title=dict(text="x₂"), zeroline=False, scaleanchor="x", scaleratio=1),
-        legend=dict(orientation="h", yanchor="top", y=-0.14, xanchor="left", x=0),
+        legend=dict(orientation="h", yanchor="top", y=-0.2, xanchor="left", x=0),
     )
     return fig
 
 
-def loss_figure(run: training.Run, s: Settings, title: str) -> go.Figure:
-    """The loss on all points after each epoch, and each mini-batch's loss before its update (faint)."""
+def loss_figure(run: training.Run, title: str) -> go.Figure:
+    """The loss on all points after each epoch and each mini-batch's loss before its update, on a log scale."""
     fig = go.Figure()
     per = run.batches_per_epoch
-    if per > 1 and run.updates:
+    if per > 1 or run.diverged:
+        # each mini-batch's loss jumps about; it is drawn faint, and hidden (one click on the legend) when
+        # there are so many that they would hide the loss on all points
         stride = max(1, run.updates // 4000)
         u = np.arange(run.updates)[::stride]
-        fig.add_trace(go.Scatter(x=u / per, y=run.batch_losses[::stride], mode="lines", name=t(f"{T}.plot.batch_loss"),
-                                 line=dict(color=colors.PENDING, width=1)))
-    fig.add_trace(go.Scatter(x=np.arange(run.epochs + 1), y=run.losses, mode="lines+markers" if run.epochs < 60 else "lines",
-                             name=t(f"{T}.plot.epoch_loss"), line=dict(color=colors.FORWARD, width=2.5)))
+        few = run.updates <= 200
+        fig.add_trace(go.Scatter(
+            x=u / per, y=run.batch_losses[::stride], mode="lines+markers" if few else "lines",
+            name=t(f"{T}.plot.batch_loss"), line=dict(color="#9A9A9A" if few else "#C4C4C4", width=1.5 if few else 1),
+            marker=dict(size=5), visible=True if run.diverged or run.updates <= 500 else "legendonly"))
+    fig.add_trace(go.Scatter(
+        x=np.arange(run.epochs + 1), y=run.losses, mode="lines+markers" if run.epochs < 60 else "lines",
+        name=t(f"{T}.plot.epoch_loss"), line=dict(color=colors.FORWARD, width=2.5), marker=dict(size=6)))
     if run.diverged:
-        fig.add_vline(x=run.diverged_epoch, line=dict(color=colors.GRADIENT, dash="dot", width=2),
+        fig.add_vline(x=run.diverged_epoch, line=dict(color=colors.INK, dash="dot", width=1.5),
                       annotation_text=t(f"{T}.plot.diverged", e=run.diverged_epoch), annotation_position="top left")
-    positive = np.concatenate([run.losses, run.batch_losses])
+    every = np.concatenate([run.losses, run.batch_losses])
+    log = bool(every.min() > 0)
+    lo, hi = np.log10(every.min()) if log else 0, np.log10(every.max()) if log else 0
     fig.update_layout(
         title=dict(text=title, x=0, xanchor="left", font=dict(size=15)),
         height=430, margin=dict(l=10, r=10, t=40, b=10), plot_bgcolor="white",
         xaxis=dict(title=dict(text=t(f"{T}.plot.epoch")), gridcolor="#EEEEEE", rangemode="tozero"),
-        yaxis=dict(title=dict(text=t(f"{T}.plot.loss_log")), type="log" if positive.min() > 0 else "linear",
-                   gridcolor="#EEEEEE"),
+        yaxis=dict(title=dict(text=t(f"{T}.plot.loss_log" if log else f"{T}.plot.loss")), gridcolor="#EEEEEE",
+                   type="log" if log else "linear", range=[lo - 0.1, hi + 0.15] if log else None,
+                   dtick=1 if log else None, tickformat="~g" if log else None),
         legend=dict(orientation="h", yanchor="top", y=-0.14, xanchor="left", x=0),
     )
     return fig
@@ -338,13 +387,21 @@ def partial(name: str) -> str:
 
 
 def update_latex(name: str, old: np.ndarray, grad: np.ndarray | None, new: np.ndarray | None, lr: float) -> str:
-    """name* = name - eta dL/dname = (old) - lr (grad) = (new), values blue and gradients vermillion."""
-    head = rf"{name}^* = {name} - \eta\, {vermillion(partial(name))}"
+    """name* = name - eta dL/dname = (old) - lr (grad) = (new): values blue, gradients vermillion, "?" for
+    what could not be computed. Wider matrices go on lines of their own, so nothing runs off the page."""
     unknown = r"\;?"
-    if grad is None:
-        return rf"{head} = {blue(matrix(old, 3))} - {fmt(lr)}\, {vermillion(unknown)}"
-    tail = unknown if new is None else blue(matrix(new, 3))
-    return rf"{head} = {blue(matrix(old, 3))} - {fmt(lr)}\, {vermillion(matrix(grad, 3))} = {tail}"
+    head = rf"{name}^* = {name} - \eta\, {vermillion(partial(name))}"
+    was = blue(matrix(old, 3))
+    step = rf"- {fmt(lr)}\, " + vermillion(unknown if grad is None else matrix(grad, 3))
+    now = unknown if new is None else blue(matrix(new, 3))
+    columns = np.atleast_2d(old).shape[1]
+    if columns <= 2:
+        return rf"{head} = {was} {step} = {now}"
+    if columns <= 4:
+        body = rf"{head} \\ &= {was} {step} \\ &= {now}"
+        return rf"\small \begin{{aligned}} {body.replace('^* =', '^* &=', 1)} \end{{aligned}}"
+    body = rf"{head} \\ &= {was} \\ &\quad {step} \\ &= {now}"
+    return rf"\footnotesize \begin{{aligned}} {body.replace('^* =', '^* &=', 1)} \end{{aligned}}"
 
 
 def show_update(s: Settings, updates, k: int) -> None:
@@ -368,13 +425,11 @@ def show_update(s: Settings, updates, k: int) -> None:
     new_b = None if u.after is None or u.after.biases is None else u.after.biases
     for k_layer in range(u.before.depth):
         i = k_layer + 1
-        lines = [update_latex(f"W_{{{i}}}", u.before.weights[k_layer], None if u.dW is None else u.dW[k_layer],
-                              None if new_W is None else new_W[k_layer], s.lr)]
+        st.latex(update_latex(f"W_{{{i}}}", u.before.weights[k_layer], None if u.dW is None else u.dW[k_layer],
+                              None if new_W is None else new_W[k_layer], s.lr))
         if u.before.biases is not None:
-            lines.append(update_latex(f"b_{{{i}}}", u.before.biases[k_layer], None if u.db is None else u.db[k_layer],
-                                      None if new_b is None else new_b[k_layer], s.lr))
-        st.latex(r" \\[4pt] ".join(lines) if len(lines) == 1 else r"\begin{gathered}" + r" \\[6pt] ".join(lines)
-                 + r"\end{gathered}")
+            st.latex(update_latex(f"b_{{{i}}}", u.before.biases[k_layer], None if u.db is None else u.db[k_layer],
+                                  None if new_b is None else new_b[k_layer], s.lr))
     grid = boundary(s, k)
     left, right = st.columns(2)
     left.plotly_chart(boundary_figure(s, grid, t(f"{T}.plot.boundary_after", n=u.number), u.indices),
@@ -386,7 +441,10 @@ def show_update(s: Settings, updates, k: int) -> None:
 def step_mode(s: Settings) -> None:
     updates = replay(s)
     n = len(updates)
-    st.caption(t(f"{T}.step.limit", n=n, total=f"{s.updates:,}"))
+    if updates[-1].diverged:
+        st.caption(t(f"{T}.step.stopped", n=n))
+    elif n < s.updates:
+        st.caption(t(f"{T}.step.limit", n=n, total=f"{s.updates:,}"))
     cursor = stepper.cursor_key(PAGE)
     # Work-around (pages/ui/stepper.py, as in the matrix lesson): on a link's first load the stepper sets its
     # cursor before the URL-bound widget exists, so "?tr-step=k" would open at step 1; seed it from the link.
@@ -407,36 +465,43 @@ def run_mode(s: Settings) -> None:
         st.warning(t(f"{T}.run.stuck", lr=fmt(s.lr)), icon=":material/trending_flat:")
     first, last, acc = st.columns(3)
     first.metric(t(f"{T}.run.start_loss"), num(run.losses[0]))
-    last.metric(t(f"{T}.run.end_loss", e=run.epochs), num(run.losses[-1]),
-                delta=num(run.losses[-1] - run.losses[0]), delta_color="inverse")
-    acc.metric(t(f"{T}.run.accuracy", e=run.epochs), f"{training.accuracy(run.net, X, Y):.0%}")
+    if run.diverged:
+        last.metric(t(f"{T}.run.stopped_loss", u=run.updates), num(run.batch_losses[-1]))
+    else:
+        last.metric(t(f"{T}.run.end_loss", e=run.epochs), num(run.losses[-1]),
+                    delta=num(run.losses[-1] - run.losses[0]), delta_color="inverse")
+        acc.metric(t(f"{T}.run.accuracy", e=run.epochs), f"{training.accuracy(run.net, X, Y):.0%}")
     left, right = st.columns(2)
-    left.plotly_chart(loss_figure(run, s, t(f"{T}.plot.loss_title")), width="stretch", config=CHART,
-                      key="tr-run-loss")
+    left.plotly_chart(loss_figure(run, t(f"{T}.plot.loss_title")), width="stretch", config=CHART, key="tr-run-loss")
+    if run.diverged and run.epochs == 0:
+        right.info(t(f"{T}.run.no_boundary"), icon=":material/block:")
+        return
     title = t(f"{T}.plot.boundary_run", e=run.epochs)
     right.plotly_chart(boundary_figure(s, boundary(s, None), title), width="stretch", config=CHART,
                        key="tr-run-boundary")
     if run.diverged:
-        st.caption(t(f"{T}.run.boundary_before", e=run.epochs))
+        right.caption(t(f"{T}.run.boundary_before", e=run.epochs))
 
 
 # -- the page -------------------------------------------------------------------------------------------
 
 st.title(t(lesson(T).title_key))
 st.markdown(t(f"{T}.intro"))
-st.latex(rf"W_k^* = W_k - \eta\, {vermillion(partial('W_k'))} \qquad b_k^* = b_k - \eta\, {vermillion(partial('b_k'))}")
-st.caption(t(f"{T}.notes_rule"))
+rule, why = st.columns([1, 1], vertical_alignment="center")
+rule.latex(rf"W_k^* = W_k - \eta\, {vermillion(partial('W_k'))} \qquad b_k^* = b_k - \eta\, {vermillion(partial('b_k'))}")
+why.caption(t(f"{T}.notes_rule"))
 
-inputs.init(FIELDS)
 inputs.url_notice(PAGE, FIELDS)
 settings = sidebar()
 
-st.markdown(t(f"{T}.summary", points=settings.points, batches=settings.batches_per_epoch,
-              batch=min(settings.batch, settings.points), epochs=settings.epochs, updates=f"{settings.updates:,}",
-              widths=" → ".join(map(str, (2,) + (settings.width,) * settings.depth + (2,)))))
+choose, summary = st.columns([1, 1.4], vertical_alignment="center")
+mode = MODE.widget(choose)
+summary.caption(t(f"{T}.summary", points=settings.points, batches=settings.batches_per_epoch,
+                  batch=min(settings.batch, settings.points), epochs=settings.epochs,
+                  updates=f"{settings.updates:,}",
+                  widths=" → ".join(map(str, (2,) + (settings.width,) * settings.depth + (2,)))))
 if settings.hidden == "relu" and settings.width == 2:
     st.info(t(f"{T}.narrow_relu"), icon=":material/info:")
-mode = MODE.widget(st)
 if mode == "step":
     step_mode(settings)
 else:

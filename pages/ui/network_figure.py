@@ -5,7 +5,7 @@ once the backward pass reaches it, its gradients; each weight is an edge labelle
 once computed, its gradient and its updated value. What the steps up to the current one have computed is
 shown in colors.FORWARD (values) and colors.GRADIENT (gradients, every one marked with "∂"); what is still
 to come is grey, with "?" in place of a number. The ids a step touches (Step.touches: "x1", "h21", "a21",
-"w311", "L"; "x", "h2", "w3" in a single-node chain) are highlighted.
+"w311", "L"; "x", "h2", "w3" in a single-node chain) are highlighted. Biases are not drawn.
 
 Nothing here computes: every number is read from the trace.
 """
@@ -195,7 +195,8 @@ def network_figure(
                 lines = [_span(f"x<sub>{s}</sub> = {_value(trace.x[0, j - 1])}", colors.FORWARD)]
                 state = "forward"
             else:
-                h_name, a_name = f"h<sub>{k}{s}</sub>", "y" + (f"<sub>{s}</sub>" if s else "") if k == N else f"a<sub>{k}{s}</sub>"
+                h_name = f"h<sub>{k}{s}</sub>"
+                a_name = ("y" + (f"<sub>{s}</sub>" if s else "")) if k == N else f"a<sub>{k}{s}</sub>"
                 ids = {f"h{k}{s}", f"y{s}" if k == N else f"a{k}{s}"}
                 h = float(trace.h[k - 1][0, j - 1]) if k in known.h else None
                 a = float(trace.a[k][0, j - 1]) if k in known.a else None
