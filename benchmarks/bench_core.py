@@ -37,8 +37,7 @@ def import_ms(repeat: int = 7) -> float:
 
 
 def main() -> dict:
-    from bp_core import Network, presets
-    from bp_core import derivations
+    from bp_core import Network, derivations, presets
 
     p = presets.MATRIX_NET
     net = Network([p["W1"], p["W2"], p["W3"]], hidden=p["hidden"], output=p["output"], loss=p["loss"])

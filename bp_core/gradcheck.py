@@ -96,6 +96,19 @@ def check_graph(example: str, values: Mapping[str, float], eps: float = EPS) -> 
     return check(dict(values), lambda params: build(example, params).data, grads, eps)
 
 
+def check_softmax(z, temperature: float, label, eps: float = EPS) -> tuple[Check, ...]:
+    """Every logit of the softmax lesson: the full chain J^T dL/dS against differences of the loss."""
+    from .softmax_lesson import trace
+
+    t = trace(z, temperature, label)
+    names = [f"z{j + 1}" for j in range(t.n)]
+
+    def loss(params: dict[str, float]) -> float:
+        return trace([params[name] for name in names], temperature, t.y).loss
+
+    return check(dict(zip(names, map(float, t.z))), loss, dict(zip(names, np.ravel(t.dz_chain))), eps)
+
+
 def worst(checks: tuple[Check, ...]) -> str:
     """The verdict of the whole check: the worst of its parameters."""
     verdicts = {c.verdict for c in checks}

@@ -8,9 +8,8 @@ per example, from the trace's inputs only (z, T, y and the batch), never from it
 """
 from __future__ import annotations
 
-from functools import lru_cache
-
 import re
+from functools import lru_cache
 
 import numpy as np
 import sympy as sp

@@ -11,11 +11,14 @@ from dataclasses import asdict, dataclass
 import plotly.graph_objects as go
 import streamlit as st
 
-from bp_core import graph_examples, presets as P
+from bp_core import graph_examples
+from bp_core import presets as P
 from bp_core.derivations import Derivation, derive_graph
+from bp_core.gradcheck import check_graph
 from bp_core.graph import latex_name
 from bp_core.step import Step, factor, num
 from pages.ui import colors, inputs, panel, stepper
+from pages.ui.gradcheck import gradient_check
 from pages.ui.i18n import t
 
 CODE = "cg"
@@ -354,3 +357,4 @@ def render(k: int) -> None:
 
 
 stepper.walk(CODE, n, render)
+gradient_check(check_graph(example, dict(values)))

@@ -12,9 +12,11 @@ from plotly.subplots import make_subplots
 from bp_core import Network
 from bp_core import presets as P
 from bp_core.derivations import derive
+from bp_core.gradcheck import check_network
 from bp_core.paths import all_paths, notes_slips, shortcut_gap
 from bp_core.step import matrix, num, value_latex
 from pages.ui import inputs, panel, stepper
+from pages.ui.gradcheck import gradient_check
 from pages.ui.i18n import t
 from pages.ui.lessons import lesson
 from pages.ui.network_figure import network_figure
@@ -220,6 +222,10 @@ def render(k: int) -> None:
 
 
 stepper.walk(PAGE, len(trace.steps), render)
+# with the notes' shortcut switched on, the check shows which gradients it makes wrong
+shortcut_net = net.replace(output_grad_as_one=st.session_state.get("mn-gradcheck-shortcut", False))
+gradient_check(check_network(shortcut_net, trace.x, trace.label),
+               toggle=("mn-gradcheck-shortcut", t(f"{T}.gradcheck_shortcut")))
 
 st.divider()
 st.fragment(show_path)(net, trace, paths)

@@ -9,10 +9,12 @@ import streamlit as st
 from bp_core import Network
 from bp_core import presets as P
 from bp_core.derivations import derive
+from bp_core.gradcheck import check_network
 from bp_core.paths import notes_slips
 from bp_core.step import num, value_latex
 from bp_core.sweep import loss_curve
 from pages.ui import colors, inputs, panel, stepper
+from pages.ui.gradcheck import gradient_check
 from pages.ui.i18n import t
 from pages.ui.lessons import lesson
 from pages.ui.network_figure import network_figure
@@ -163,3 +165,4 @@ def render(k: int) -> None:
 
 
 stepper.walk(PAGE, len(trace.steps), render)
+gradient_check(check_network(net, trace.x, trace.label))

@@ -12,8 +12,10 @@ from plotly.subplots import make_subplots
 
 from bp_core import presets as P
 from bp_core import softmax_lesson as lesson_core
+from bp_core.gradcheck import check_softmax
 from bp_core.softmax_derivations import derive
 from pages.ui import colors, inputs, panel, stepper
+from pages.ui.gradcheck import gradient_check
 from pages.ui.i18n import t
 from pages.ui.lessons import lesson
 
@@ -56,6 +58,11 @@ def class_fields(n: int) -> list[inputs.Choice]:
 def lesson_data(z: tuple[float, ...], T: float, c: int, j: int, k: int):
     trace = lesson_core.trace(z, T, c, (j, k))
     return trace, derive(trace), lesson_core.note_slip(trace)
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def softmax_checks(z: tuple[float, ...], T: float, c: int):
+    return check_softmax(z, T, c)
 
 
 def _done(trace, idx: int, name: str) -> bool:
@@ -324,3 +331,4 @@ def render(idx: int) -> None:
 
 
 stepper.walk(CODE, n_steps, render)
+gradient_check(softmax_checks(z, T, c))

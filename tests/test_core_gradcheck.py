@@ -64,3 +64,12 @@ def test_graph_examples_agree():
         assert [c.name for c in checks] == list(values) and worst(checks) == "agree", example
     # f = (x + y) z at the note's numbers: df/dz = x + y = 3 by hand
     assert {c.name: c.numeric for c in check_graph("sum_times", presets.GRAPHS["sum_times"])}["z"] == pytest.approx(3.0)
+
+
+def test_softmax_logits_agree():
+    from bp_core.gradcheck import check_softmax
+
+    checks = check_softmax(presets.SOFTMAX["z"], 2.0, 0)
+    assert [c.name for c in checks] == ["z1", "z2", "z3"] and worst(checks) == "agree"
+    # with a one-hot label on class 1, dL/dz_1 = (S_1 - 1) / T < 0 and the others are S_j / T > 0 (by hand)
+    assert checks[0].numeric < 0 < checks[1].numeric

@@ -6,10 +6,10 @@ import re
 from collections import defaultdict
 
 import pytest
+from core_helpers import NON_FINITE_TEXT, braces_balanced, check_step_arithmetic
 
 from bp_core.graph import Value
 from bp_core.graph_examples import build
-from core_helpers import NON_FINITE_TEXT, braces_balanced, check_step_arithmetic
 
 
 def fd(f, values: list[float], eps: float = 1e-6) -> list[float]:

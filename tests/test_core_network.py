@@ -14,8 +14,6 @@ import zlib
 import numpy as np
 import pytest
 import sympy as sp
-
-from bp_core import Network
 from core_helpers import (
     HIDDEN,
     LOSSES,
@@ -28,6 +26,8 @@ from core_helpers import (
     random_network,
     rel_err,
 )
+
+from bp_core import Network
 
 TOL = 1e-6
 

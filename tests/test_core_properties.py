@@ -9,11 +9,6 @@ import warnings
 
 import numpy as np
 import pytest
-from hypothesis import assume, given, settings
-from hypothesis import strategies as st
-from hypothesis.extra.numpy import arrays
-
-from bp_core import Network, cross_entropy, softmax, softmax_cross_entropy_grad, softmax_jacobian
 from core_helpers import (
     HIDDEN,
     LOSSES,
@@ -23,6 +18,17 @@ from core_helpers import (
     network_fd,
     random_network,
     rel_err,
+)
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+
+from bp_core import (
+    Network,
+    cross_entropy,
+    softmax,
+    softmax_cross_entropy_grad,
+    softmax_jacobian,
 )
 
 SCALE = int(os.environ.get("CORE_PROPERTY_SCALE", "1"))

@@ -9,9 +9,15 @@ import warnings
 
 import numpy as np
 import pytest
-
-from bp_core import Network, cross_entropy, softmax, softmax_cross_entropy_grad, softmax_jacobian
 from core_helpers import central_diff, rel_err
+
+from bp_core import (
+    Network,
+    cross_entropy,
+    softmax,
+    softmax_cross_entropy_grad,
+    softmax_jacobian,
+)
 
 
 @contextlib.contextmanager

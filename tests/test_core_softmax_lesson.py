@@ -6,13 +6,19 @@ import math
 
 import numpy as np
 import pytest
+from core_helpers import central_diff, rel_err
 
 from bp_core import cross_entropy
 from bp_core.softmax import softmax, softmax_jacobian
 from bp_core.softmax_derivations import derive
-from bp_core.softmax_lesson import BATCH, default_label, default_logits, note_slip, trace
+from bp_core.softmax_lesson import (
+    BATCH,
+    default_label,
+    default_logits,
+    note_slip,
+    trace,
+)
 from bp_core.step import Step
-from core_helpers import central_diff, rel_err
 
 CASES = [
     # z, T, label, cell

@@ -13,12 +13,19 @@ import zlib
 
 import numpy as np
 import pytest
+from core_helpers import (
+    HIDDEN,
+    LOSSES,
+    OUTPUTS,
+    braces_balanced,
+    random_network,
+    rel_err,
+)
 
 from bp_core import Network
 from bp_core import presets as P
 from bp_core.paths import all_paths, notes_slips, shortcut_gap, weight_path
 from bp_core.sweep import loss_along, loss_curve
-from core_helpers import HIDDEN, LOSSES, OUTPUTS, braces_balanced, random_network, rel_err
 
 
 def _rng(*parts) -> np.random.Generator:

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from core_helpers import network_fd, parse_latex_number
 from streamlit.testing.v1 import AppTest
 
 from bp_core import Network
 from bp_core import presets as P
 from bp_core.step import matrix, num, value_latex
-from core_helpers import network_fd, parse_latex_number
 from pages.ui import colors
 from pages.ui.i18n import t
 from pages.ui.network_figure import HIGHLIGHT_FILL

@@ -10,10 +10,17 @@ from .i18n import t
 ICONS = {"agree": "✅", "close": "⚠️", "wrong": "❌"}
 
 
-def gradient_check(checks: tuple[Check, ...], expanded: bool = False) -> None:
-    """A table of every parameter's two gradients and their relative error, with a verdict in words."""
+def gradient_check(checks: tuple[Check, ...], toggle: tuple[str, str] | None = None) -> None:
+    """A table of every parameter's two gradients and their relative error, with a verdict in words.
+
+    toggle: (session key, label) of a switch shown above the table, for a page whose checks depend on it
+    (the 2x2x2 lesson's "take the softmax derivative as 1"); the page reads the key before computing.
+    """
     overall = worst(checks)
+    expanded = bool(toggle and st.session_state.get(toggle[0]))
     with st.expander(f"{ICONS[overall]} {t('gradcheck.title')}", expanded=expanded):
+        if toggle:
+            st.toggle(toggle[1], key=toggle[0])
         st.markdown(t("gradcheck.how", eps=f"{EPS:g}"))
         st.markdown(f"**{t('gradcheck.overall.' + overall)}**")
         st.dataframe(

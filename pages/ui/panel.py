@@ -8,7 +8,6 @@ from bp_core.step import Step, value_latex
 
 from .i18n import t
 
-
 # Past this many characters of LaTeX the numbers get a row of their own instead of a narrow column.
 SIDE_BY_SIDE_LIMIT = 160
 

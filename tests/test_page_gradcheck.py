@@ -1,0 +1,42 @@
+"""The gradient-check expander on every stepped lesson: at the notes' examples every gradient agrees with
+its finite difference; on the 2x2x2 lesson, the notes' shortcut switched on shows which gradients it breaks."""
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from pages.ui.i18n import t
+
+PAGES = ["chain_rule_graph", "single_node_chain", "matrix_network", "softmax_jacobian"]
+
+
+def open_page(name: str) -> AppTest:
+    at = AppTest.from_file(str(Path(__file__).resolve().parents[1] / "app.py"), default_timeout=60)
+    at.run()
+    at.switch_page(f"pages/{name}.py").run()
+    assert not at.exception
+    return at
+
+
+def verdicts(at) -> list[str]:
+    table = next(df.value for df in at.dataframe if t("gradcheck.verdict") in df.value.columns)
+    return [v.split(" ", 1)[1] for v in table[t("gradcheck.verdict")]]
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_every_gradient_agrees_at_the_notes_example(name):
+    at = open_page(name)
+    assert any(t("gradcheck.title") in e.label for e in at.expander)
+    assert verdicts(at) and set(verdicts(at)) == {t("gradcheck.verdicts.agree")}
+    assert any(m.value == f"**{t('gradcheck.overall.agree')}**" for m in at.markdown)
+
+
+def test_the_shortcut_shows_which_gradients_it_breaks():
+    at = open_page("matrix_network")
+    at.toggle(key="mn-gradcheck-shortcut").set_value(True).run()
+    shown = verdicts(at)
+    # in the notes' example the second unit of layer 2 is off (h22 < 0): its 4 weights get 0 either way;
+    # every other weight's gradient is scaled by 2 y1 y2 (see tests/test_core_gradcheck.py), so it is wrong
+    assert shown.count(t("gradcheck.verdicts.wrong")) == 8
+    assert shown.count(t("gradcheck.verdicts.agree")) == 4
+    assert any(m.value == f"**{t('gradcheck.overall.wrong')}**" for m in at.markdown)
