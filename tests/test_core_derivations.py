@@ -37,8 +37,8 @@ def test_matrix_preset_every_step(as_one):
     assert_steps_match(trace, derive(net, p["x"], p["label"], lr=p["lr"]))
 
 
-@pytest.mark.parametrize("hidden,output,loss", itertools.product(
-    ["identity", "relu", "sigmoid", "tanh"], ["identity", "sigmoid"], ["half_sse", "mse"]))
+@pytest.mark.parametrize("hidden,output,loss", list(itertools.product(
+    ["identity", "relu", "sigmoid", "tanh"], ["identity", "sigmoid"], ["half_sse", "mse"])))
 def test_chain_preset_every_step(hidden, output, loss):
     p = presets.CHAIN
     for biases in (None, [[0.1], [-0.2], [0.3]]):
