@@ -18,6 +18,7 @@ delta(k) = dL/dp(k). The backward pass is one recursion and its base case:
 - gradient_norms, dead_layers: |dL/dW_k| per layer, to see gradients vanish or explode with depth, and the
   hidden layers where no gradient passes at all.
 - note_slips: note 004's two slips, with the number each reading gives.
+- gradient_check: every column-form gradient beside its central finite difference.
 """
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import validation
+from . import gradcheck, validation
 from .activations import ACTIVATIONS
 from .losses import LOSSES
 from .network import HIDDEN, OUTPUTS, Network
@@ -96,7 +97,8 @@ def random_example(
     scale 1 is He initialisation), then the biases (normal, BIAS_STD). The weights do not depend on the
     activation, so sigmoid and ReLU with the same seed start from the same weights.
     """
-    widths = (_whole("n_in", n_in, 1, MAX_WIDTH),) + hidden_widths(depth, width) + (_whole("n_out", n_out, 1, MAX_WIDTH),)
+    widths = ((_whole("n_in", n_in, 1, MAX_WIDTH),) + hidden_widths(depth, width)
+              + (_whole("n_out", n_out, 1, MAX_WIDTH),))
     seed = _whole("seed", seed, 0, MAX_SEED)
     scale = float(validation.finite_array("weight scale", scale, ndim=(0,)))
     if not 0 < scale <= MAX_SCALE:
@@ -168,7 +170,8 @@ def column_backprop(net: Network, x, label, steps: bool = True) -> ColumnTrace:
     x = validation.finite_array("x", x, ndim=(1, 2)).reshape(-1)
     label = validation.finite_array("label y", label, ndim=(1, 2)).reshape(-1)
     if x.size != net.widths[0] or label.size != net.widths[-1]:
-        raise ValueError(f"x must have {net.widths[0]} entries and the label {net.widths[-1]}; got {x.size} and {label.size}")
+        raise ValueError(f"x must have {net.widths[0]} entries and the label {net.widths[-1]}; "
+                         f"got {x.size} and {label.size}")
     N = net.depth
     f = ACTIVATIONS[net.hidden]
     W = [readonly(Wr.T) for Wr in net.weights]
@@ -230,6 +233,11 @@ def col(arr: np.ndarray) -> str:
 def show(arr: np.ndarray) -> str:
     arr = np.asarray(arr)
     return num(arr.item()) if arr.size == 1 else col(arr)
+
+
+def _flat(v: np.ndarray) -> str:
+    """A column vector written on one line as a transposed row, while it is short enough."""
+    return rf"{col(v.T)}^T" if v.shape[0] <= 4 else col(v)
 
 
 def _value(arr: np.ndarray) -> float | np.ndarray:
@@ -330,9 +338,9 @@ class _Steps:
         t = self.t
         y, lab = t.x[-1][:, 0], t.label[:, 0]
         if t.loss_name == "cross_entropy":
-            terms = " + ".join(rf"{factor(l)} \log {factor(v)}" for v, l in zip(y, lab))
+            terms = " + ".join(rf"{factor(target)} \log {factor(v)}" for v, target in zip(y, lab))
             return rf"-\left({terms}\right) = {num(t.loss)}"
-        squares = " + ".join(rf"({num(v)} - {factor(l)})^2" for v, l in zip(y, lab))
+        squares = " + ".join(rf"({num(v)} - {factor(target)})^2" for v, target in zip(y, lab))
         scale = r"\tfrac{1}{2}" if t.loss_name == "half_sse" else rf"\tfrac{{1}}{{{y.size}}}"
         return rf"{scale}\left[{squares}\right] = {num(t.loss)}"
 
@@ -438,7 +446,8 @@ class WeightGradient:
 
 def weights_of(t: ColumnTrace) -> tuple[tuple[int, int, int], ...]:
     """Every (k, i, j) of the network, W_0 first, row by row."""
-    return tuple((k, i, j) for k in range(t.N) for i in range(1, t.W[k].shape[0] + 1) for j in range(1, t.W[k].shape[1] + 1))
+    return tuple((k, i, j) for k in range(t.N)
+                 for i in range(1, t.W[k].shape[0] + 1) for j in range(1, t.W[k].shape[1] + 1))
 
 
 def unrolled_latex(t: ColumnTrace, k: int, i: int, j: int) -> str:
@@ -452,7 +461,9 @@ def unrolled_latex(t: ColumnTrace, k: int, i: int, j: int) -> str:
     inner = rf"\left(W_{{{k + 1}}}\right)_{{[:, {i}]}}\, f'\big({P(k + 1)}_{{{i}}}\big)"
     layers = list(range(N - 1, k + 1, -1))          # W_{N-1} .. W_{k+2}
     if len(layers) > 3:                              # keep the formula on one line: first, dots, last
-        shown = rf"W_{{{layers[0]}}}\big[f'\big({P(layers[0])}\big) \circ \cdots W_{{{layers[-1]}}}\big[f'\big({P(layers[-1])}\big) \circ "
+        first, last = layers[0], layers[-1]
+        shown = (rf"W_{{{first}}}\big[f'\big({P(first)}\big) \circ \cdots "
+                 rf"W_{{{last}}}\big[f'\big({P(last)}\big) \circ ")
         closing = r"\big]\big]"
     else:
         shown = "".join(rf"W_{{{m}}}\big[f'\big({P(m)}\big) \circ " for m in layers)
@@ -474,18 +485,21 @@ def weight_gradient(t: ColumnTrace, k: int, i: int, j: int) -> WeightGradient:
     s[i - 1, 0] = f_in
     w = rf"\partial w^{{({k})}}_{{{sub(i, j)}}}"
     chain = [(rf"\frac{{\partial {P(k + 1)}}}{{{w}}} = e_{{{i}}}\, {f_at(k, j)}",
-              rf"{col(s.T)}^T", _value(readonly(s)))]
+              _flat(s), _value(readonly(s)))]
     for m in range(k + 1, N):
         s = t.W[m] @ (f.df(t.p[m]) * s)
-        chain.append((rf"\frac{{\partial {P(m + 1)}}}{{{w}}} = W_{{{m}}}\Big(f'\big({P(m)}\big) \circ \frac{{\partial {P(m)}}}{{{w}}}\Big)",
-                      rf"{col(s.T)}^T", _value(readonly(s))))
+        chain.append((rf"\frac{{\partial {P(m + 1)}}}{{{w}}} = "
+                      rf"W_{{{m}}}\Big(f'\big({P(m)}\big) \circ \frac{{\partial {P(m)}}}{{{w}}}\Big)",
+                      _flat(s), _value(readonly(s))))
+    dx_T = rf"\Big(\frac{{\partial L}}{{\partial {X(N)}}}\Big)^T"
     if t.output == "softmax":
         J = np.diag(t.x[N][:, 0]) - t.x[N] @ t.x[N].T
         end = float((t.dx.T @ J @ s).item())
-        lhs = rf"\frac{{\partial L}}{{{w}}} = \Big(\frac{{\partial L}}{{\partial {X(N)}}}\Big)^T J \frac{{\partial {P(N)}}}{{{w}}}"
+        lhs = rf"\frac{{\partial L}}{{{w}}} = {dx_T} J \frac{{\partial {P(N)}}}{{{w}}}"
     else:
         end = float((t.dx.T @ (ACTIVATIONS[t.output].df(t.p[N]) * s)).item())
-        lhs = rf"\frac{{\partial L}}{{{w}}} = \Big(\frac{{\partial L}}{{\partial {X(N)}}}\Big)^T \Big(f_{{out}}'\big({P(N)}\big) \circ \frac{{\partial {P(N)}}}{{{w}}}\Big)"
+        lhs = (rf"\frac{{\partial L}}{{{w}}} = "
+               rf"{dx_T} \Big(f_{{out}}'\big({P(N)}\big) \circ \frac{{\partial {P(N)}}}{{{w}}}\Big)")
     chain.append((lhs, num(end), end))
     touches = (f"w{sub(k + 1, i, j)}", unit_ids(t.widths, k)[j - 1], f"h{sub(k + 1, i)}") + tuple(
         u for m in range(k + 1, N + 1) for u in unit_ids(t.widths, m)) + ("L",)
@@ -506,10 +520,43 @@ def gradient_norms(net: Network, x, label) -> tuple[float, ...]:
 
 
 def dead_layers(net: Network, x, label) -> tuple[int, ...]:
-    """Hidden layers k (1 .. N-1) where every slope f'(p(k)) is 0 (ReLUs all off): nothing passes them."""
+    """Layers k (1 .. N) whose activation passes no gradient at all: every slope f'(p(k)) is 0 (ReLUs all
+    off), or, for the output layer N, f_out is saturated so that its slope (its Jacobian) is 0 in float64."""
     t = column_backprop(net, x, label, steps=False)
     df = ACTIVATIONS[t.hidden].df
-    return tuple(k for k in range(1, t.N) if not np.any(df(t.p[k])))
+    dead = [k for k in range(1, t.N) if not np.any(df(t.p[k]))]
+    s = t.x[t.N]
+    out_slope = (np.diag(s[:, 0]) - s @ s.T if t.output == "softmax" else ACTIVATIONS[t.output].df(t.p[t.N]))
+    if not net.output_grad_as_one and not np.any(out_slope):
+        dead.append(t.N)
+    return tuple(dead)
+
+
+def gradient_check(net: Network, x, label) -> tuple[gradcheck.Check, ...]:
+    """Each entry of every dL/dW_k and dL/db(k), as the column form computes it, beside the central finite
+    difference of the loss; named as the note does: w(k)ij for w^{(k)}_{ij}, b(k)i for b^{(k)}_i."""
+    t = column_backprop(net, x, label, steps=False)
+    params, grads, where = {}, {}, {}
+    for k in range(t.N):
+        for i in range(1, t.W[k].shape[0] + 1):
+            for j in range(1, t.W[k].shape[1] + 1):
+                name = f"w({k}){sub(i, j)}"
+                params[name], grads[name], where[name] = t.W[k][i - 1, j - 1], t.dW[k][i - 1, j - 1], (k, i, j)
+        for i in range(1, t.W[k].shape[0] + 1) if t.b is not None else ():
+            name = f"b({k}){i}"
+            params[name], grads[name], where[name] = t.b[k][i - 1, 0], t.db[k][i - 1, 0], (k, i, None)
+
+    def loss(values: dict[str, float]) -> float:
+        weights = [np.array(W) for W in net.weights]          # ours: the note's w^(k)_ij at row j, column i
+        biases = None if net.biases is None else [np.array(b) for b in net.biases]
+        for name, (k, i, j) in where.items():
+            if j is None:
+                biases[k][i - 1] = values[name]
+            else:
+                weights[k][j - 1, i - 1] = values[name]
+        return net.replace(weights=weights, biases=biases).loss_value(x, label)
+
+    return gradcheck.check(params, loss, grads)
 
 
 # -- the note's slips ---------------------------------------------------------------------------------
@@ -561,7 +608,8 @@ def _inside_slip(t: ColumnTrace, i: int = 1) -> Slip:
     return Slip(
         kind="inside",
         wrote=rf"\partial_{{x_{{{i}}}}} f\big(W g(x){bias}\big) = f'\big(W_{{[:, {i}]}}\, g'(x_{{{i}}})\big)",
-        right=rf"\partial_{{x_{{{i}}}}} f\big(W g(x){bias}\big) = f'\big(W g(x){bias}\big) \circ W_{{[:, {i}]}}\, g'(x_{{{i}}})",
+        right=(rf"\partial_{{x_{{{i}}}}} f\big(W g(x){bias}\big) = "
+               rf"f'\big(W g(x){bias}\big) \circ W_{{[:, {i}]}}\, g'(x_{{{i}}})"),
         wrote_value=_value(readonly(act.df(column))),
         right_value=_value(readonly(act.df(W @ act.f(x) + b) * column)),
         check=_value(readonly(check)),

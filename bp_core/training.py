@@ -59,7 +59,7 @@ def batches(n: int, batch: int, seed: int, epoch: int) -> tuple[np.ndarray, ...]
     return tuple(order[s:s + batch] for s in range(0, n, batch))
 
 
-def step(net: Network, x, y, lr: float):
+def gradient_step(net: Network, x, y, lr: float):
     """One gradient-descent update on the batch (x, y): (the network after it, the backprop trace).
 
     Raises ValueError (from the core) when a value overflows.
@@ -127,7 +127,7 @@ def train(net: Network | Run, X, Y, *, lr: float, batch: int, epochs: int, seed:
         try:
             with np.errstate(all="ignore"):   # the core refuses what overflows; no warnings on the way
                 for idx in batches(len(X), batch, seed, epoch):
-                    current, trace = step(current, X[idx], Y[idx], lr)
+                    current, trace = gradient_step(current, X[idx], Y[idx], lr)
                     batch_losses.append(trace.loss)
                     if trace.loss > run.limit:
                         return _stopped(run, done, losses, batch_losses, epoch, "growth")
@@ -194,7 +194,7 @@ def first_updates(net: Network, X, Y, *, lr: float, batch: int, seed: int, count
         grads = dict(dW=trace.dW, db=trace.db, loss=trace.loss)
         try:
             with np.errstate(all="ignore"):
-                after, _ = step(current, x, y, lr)
+                after, _ = gradient_step(current, x, y, lr)
                 loss_after, loss_all_after = after.loss_value(x, y), after.loss_value(X, Y)
         except ValueError:
             out.append(Update(**partial, **grads, after=None, loss_after=None, loss_all_after=None,

@@ -16,6 +16,7 @@ from bp_core import deep
 from bp_core import presets as P
 from bp_core.step import matrix, num, value_latex
 from pages.ui import colors, inputs, stepper
+from pages.ui.gradcheck import gradient_check
 from pages.ui.i18n import t
 from pages.ui.lessons import lesson
 from pages.ui.network_figure import network_figure
@@ -41,9 +42,19 @@ CURVES = {
 }
 
 
+# The fields below pass their default to the widget: a bound widget drops a link's value that equals the
+# widget's own default (a slider's minimum, a toggle's False), so without it "?dn-depth=1" or "?dn-same=false"
+# would be lost (pages/ui/inputs.Number has this problem at its minimum).
+@dataclass(frozen=True)
+class Real(inputs.Number):
+    def widget(self, container=st) -> float:
+        return container.slider(self.label, self.lo, self.hi, value=self.default, step=self.step, key=self.key,
+                                bind="query-params")
+
+
 @dataclass(frozen=True)
 class Whole(inputs.Number):
-    """A whole-number input bound to the URL (pages/ui/inputs.py has only real-valued sliders)."""
+    """A whole number (pages/ui/inputs.py has only real-valued sliders)."""
 
     number_box: bool = False
 
@@ -55,15 +66,16 @@ class Whole(inputs.Number):
         return v.is_integer() and self.lo <= v <= self.hi
 
     def widget(self, container=st) -> int:
-        lo, hi = int(self.lo), int(self.hi)
+        lo, hi, default = int(self.lo), int(self.hi), int(self.default)
         if self.number_box:
-            return int(container.number_input(self.label, lo, hi, step=1, key=self.key, bind="query-params"))
-        return int(container.slider(self.label, lo, hi, step=1, key=self.key, bind="query-params"))
+            return int(container.number_input(self.label, lo, hi, value=default, step=1, key=self.key,
+                                              bind="query-params"))
+        return int(container.slider(self.label, lo, hi, value=default, step=1, key=self.key, bind="query-params"))
 
 
 @dataclass(frozen=True)
 class Flag:
-    """An on/off input bound to the URL as true/false."""
+    """On or off, bound to the URL as true/false."""
 
     key: str
     label: str
@@ -73,7 +85,7 @@ class Flag:
         return raw.lower() in ("true", "false")
 
     def widget(self, container=st) -> bool:
-        return bool(container.toggle(self.label, key=self.key, bind="query-params"))
+        return bool(container.toggle(self.label, value=self.default, key=self.key, bind="query-params"))
 
 
 DEPTH = Whole("dn-depth", t(f"{T}.depth"), D["depth"], 1, deep.MAX_DEPTH, 1)
@@ -85,7 +97,7 @@ HIDDEN_FIELD = inputs.Choice("dn-hidden", t(f"{T}.hidden"), D["hidden"], HIDDEN,
 OUTPUT_FIELD = inputs.Choice("dn-output", t(f"{T}.output"), deep.DEFAULT_OUTPUT, OUTPUTS, "activation")
 BIASES = Flag("dn-biases", t(f"{T}.biases"), D["biases"])
 SEED = Whole("dn-seed", t(f"{T}.seed"), D["seed"], 0, 9999, 1, number_box=True)
-SCALE = inputs.Number("dn-scale", t(f"{T}.scale"), deep.DEFAULT_SCALE, 0.25, 3.0, 0.05)
+SCALE = Real("dn-scale", t(f"{T}.scale"), deep.DEFAULT_SCALE, 0.25, 3.0, 0.05)
 FIELDS = [DEPTH, SAME, WIDTH, *LAYER_WIDTHS, HIDDEN_FIELD, OUTPUT_FIELD, BIASES, SEED, SCALE]
 
 
@@ -96,11 +108,42 @@ def worked_example(depth, widths, hidden, output, biases, seed, scale):
     return ex, deep.column_backprop(ex.net, ex.x, ex.label), ex.net.backprop(ex.x, ex.label)
 
 
+@st.cache_data(max_entries=128, show_spinner=False)
+def checked(depth, widths, hidden, output, biases, seed, scale):
+    """The column form's gradients beside finite differences."""
+    ex = deep.random_example(depth, widths, hidden=hidden, output=output, biases=biases, seed=seed, scale=scale)
+    return deep.gradient_check(ex.net, ex.x, ex.label)
+
+
 @st.cache_data(max_entries=256, show_spinner=False)
 def layer_sizes(depth, widths, hidden, output, biases, seed, scale):
     """|dL/dW_k| per layer and the hidden layers no gradient passes, for one activation."""
     ex = deep.random_example(depth, widths, hidden=hidden, output=output, biases=biases, seed=seed, scale=scale)
     return deep.gradient_norms(ex.net, ex.x, ex.label), deep.dead_layers(ex.net, ex.x, ex.label)
+
+
+FIX_LINKS = f"{PAGE}-fix-links"
+LINKS_CHECKED = f"{PAGE}-links-checked"
+
+
+def fix_rounded_links() -> None:
+    """Before the widgets: put back to its default each field refuse_rounded_links named."""
+    for key in st.session_state.pop(FIX_LINKS, ()):
+        st.session_state[key] = next(f.default for f in FIELDS if f.key == key)
+
+
+def refuse_rounded_links(link: dict[str, str]) -> None:
+    """After the widgets. Streamlit rounds a link's 2.5 to 2 for a whole-number slider, where url_notice
+    says the default is used: on a link's first load, have such fields put back to their default (a value
+    set by code wins over the link only on a rerun, so this takes one). `link` holds the URL's values as they
+    were before the widgets, which correct the URL."""
+    if LINKS_CHECKED in st.session_state:
+        return
+    st.session_state[LINKS_CHECKED] = True
+    bad = [f.key for f in FIELDS if isinstance(f, Whole) and f.key in link and not f.accepts(link[f.key])]
+    if bad:
+        st.session_state[FIX_LINKS] = bad
+        st.rerun()
 
 
 def sidebar_inputs() -> dict:
@@ -161,14 +204,15 @@ def show_weight(ex, ct, rt) -> None:
 
     st.caption(t(f"{T}.weight.unrolled"))
     st.latex(rf"{g.lhs} = {g.unrolled}")
-    forward, backward = st.columns([3, 2])
-    with forward:
-        st.caption(t(f"{T}.weight.forward"))
-        st.latex(r"\begin{aligned}" + r" \\ ".join(rf"{lhs} &= {numbers}" for lhs, numbers, _ in g.chain)
-                 + r"\end{aligned}")
+    st.caption(t(f"{T}.weight.forward"))
+    small = r"\footnotesize " if max(ct.widths) > 4 else ""
+    st.latex(small + r"\begin{aligned}" + r" \\ ".join(rf"{lhs} &= {numbers}" for lhs, numbers, _ in g.chain)
+             + r"\end{aligned}")
+    backward, bias = st.columns(2)
     with backward:
         st.caption(t(f"{T}.weight.backward"))
         st.latex(rf"\begin{{aligned}} {g.lhs} &= {g.backward} \\ &= {g.numbers} \\ &= {num(g.value)} \end{{aligned}}")
+    with bias:
         st.caption(t(f"{T}.weight.bias"))
         if g.bias is None:
             st.caption(t(f"{T}.weight.bias_none"))
@@ -269,8 +313,9 @@ def compact_figure(ct, k: int, lit: set[str], title: str) -> go.Figure:
              "gradient": colors.GRADIENT}
     for s in ("highlight", "pending", "forward", "gradient"):
         if s in lines:
+            dash = "dot" if s == "pending" else None
             fig.add_trace(go.Scatter(x=lines[s][0], y=lines[s][1], mode="lines", hoverinfo="skip", showlegend=False,
-                                     line=dict(color=tints[s], width=widths_px[s], dash="dot" if s == "pending" else None)))
+                                     line=dict(color=tints[s], width=widths_px[s], dash=dash)))
     fig.add_trace(go.Scatter(x=mid_x, y=mid_y, mode="markers", marker=dict(size=6, opacity=0), showlegend=False,
                              hovertext=mid_text, hoverinfo="text"))
 
@@ -280,7 +325,8 @@ def compact_figure(ct, k: int, lit: set[str], title: str) -> go.Figure:
         n = widths[m]
         for j in range(1, n + 1):
             x, y = pos(m, j)
-            state = "gradient" if gradient(m) or (m == N and f"dL/dx({N})" in done) else "forward" if forward(m) else "pending"
+            has_grad = gradient(m) or (m == N and f"dL/dx({N})" in done)
+            state = "gradient" if has_grad else "forward" if forward(m) else "pending"
             unit_x.append(x)
             unit_y.append(y)
             fill.append("white" if state == "pending" else "#E3EFF8")
@@ -333,7 +379,8 @@ def sizes_figure(curves: dict[str, tuple[float, ...]]) -> go.Figure:
         style = CURVES[act]
         ks = list(range(len(norms)))
         fig.add_trace(go.Scatter(
-            x=ks, y=[v if v > 0 else None for v in norms], mode="lines+markers", name=t(f"{T}.norms.trace", act=t(f"activation.{act}")),
+            x=ks, y=[v if v > 0 else None for v in norms], mode="lines+markers",
+            name=t(f"{T}.norms.trace", act=t(f"activation.{act}")),
             line=dict(color=style["color"], dash=style["dash"], width=2.5),
             marker=dict(symbol=style["symbol"], size=10, color=style["color"]), meta=act))
         zeros = [k for k, v in zip(ks, norms) if v == 0]
@@ -368,16 +415,21 @@ def show_sizes(values: dict) -> None:
         name = t(f"activation.{act}")
         if norms[0] > 0 and norms[-1] > 0:
             st.caption(t(f"{T}.norms.ratio", act=name, ratio=f"${num(norms[0] / norms[-1], 2)}$", last=len(norms) - 1))
-        if dead:
-            st.caption(t(f"{T}.norms.dead", act=name, layers=", ".join(map(str, dead))))
+        hidden_dead = [k for k in dead if k < len(norms)]      # layer N is the output
+        if hidden_dead:
+            st.caption(t(f"{T}.norms.dead", act=name, layers=", ".join(map(str, hidden_dead))))
+        if len(norms) in dead:
+            st.caption(t(f"{T}.norms.saturated", act=name))
 
 
 st.title(t(lesson(T).title_key))
 st.markdown(t(f"{T}.intro"))
 
-inputs.init(FIELDS)
 inputs.url_notice(PAGE, FIELDS)
+fix_rounded_links()
+link = {key: st.query_params[key] for key in st.query_params}
 values = sidebar_inputs()
+refuse_rounded_links(link)
 
 try:
     ex, ct, rt = worked_example(**values)
@@ -419,6 +471,7 @@ cursor = stepper.cursor_key(PAGE)
 if cursor not in st.session_state and st.query_params.get(cursor, "").isdigit():
     st.session_state[cursor] = min(max(int(st.query_params[cursor]), 1), n_steps)
 stepper.walk(PAGE, n_steps, render)
+gradient_check(checked(**values))
 
 st.divider()
 st.fragment(show_weight)(ex, ct, rt)

@@ -316,6 +316,7 @@ def loss_figure(run: training.Run, title: str) -> go.Figure:
     """The loss on all points after each epoch and each mini-batch's loss before its update, on a log scale."""
     fig = go.Figure()
     per = run.batches_per_epoch
+    batches_shown = run.diverged or run.updates <= 500
     if per > 1 or run.diverged:
         # each mini-batch's loss jumps about; it is drawn faint, and hidden (one click on the legend) when
         # there are so many that they would hide the loss on all points
@@ -325,14 +326,14 @@ def loss_figure(run: training.Run, title: str) -> go.Figure:
         fig.add_trace(go.Scatter(
             x=u / per, y=run.batch_losses[::stride], mode="lines+markers" if few else "lines",
             name=t(f"{T}.plot.batch_loss"), line=dict(color="#9A9A9A" if few else "#C4C4C4", width=1.5 if few else 1),
-            marker=dict(size=5), visible=True if run.diverged or run.updates <= 500 else "legendonly"))
+            marker=dict(size=5), visible=True if batches_shown else "legendonly"))
     fig.add_trace(go.Scatter(
         x=np.arange(run.epochs + 1), y=run.losses, mode="lines+markers" if run.epochs < 60 else "lines",
         name=t(f"{T}.plot.epoch_loss"), line=dict(color=colors.FORWARD, width=2.5), marker=dict(size=6)))
     if run.diverged:
         fig.add_vline(x=run.diverged_epoch, line=dict(color=colors.INK, dash="dot", width=1.5),
                       annotation_text=t(f"{T}.plot.diverged", e=run.diverged_epoch), annotation_position="top left")
-    every = np.concatenate([run.losses, run.batch_losses])
+    every = np.concatenate([run.losses, run.batch_losses]) if batches_shown else run.losses
     log = bool(every.min() > 0)
     lo, hi = np.log10(every.min()) if log else 0, np.log10(every.max()) if log else 0
     fig.update_layout(
@@ -340,8 +341,11 @@ def loss_figure(run: training.Run, title: str) -> go.Figure:
         height=430, margin=dict(l=10, r=10, t=40, b=10), plot_bgcolor="white",
         xaxis=dict(title=dict(text=t(f"{T}.plot.epoch")), gridcolor="#EEEEEE", rangemode="tozero"),
         yaxis=dict(title=dict(text=t(f"{T}.plot.loss_log" if log else f"{T}.plot.loss")), gridcolor="#EEEEEE",
-                   type="log" if log else "linear", range=[lo - 0.1, hi + 0.15] if log else None,
-                   dtick=1 if log else None, tickformat="~g" if log else None),
+                   type="log" if log else "linear",
+                   # a range of its own only for a run that blew up (autorange let its last jump run off the top)
+                   range=[lo - 0.1, hi + 0.15] if log and run.diverged else None,
+                   dtick=(1 if hi - lo >= 2 else "D2" if hi - lo >= 0.5 else None) if log else None,
+                   tickformat="~g" if log else None),
         legend=dict(orientation="h", yanchor="top", y=-0.14, xanchor="left", x=0),
     )
     return fig
@@ -445,11 +449,6 @@ def step_mode(s: Settings) -> None:
         st.caption(t(f"{T}.step.stopped", n=n))
     elif n < s.updates:
         st.caption(t(f"{T}.step.limit", n=n, total=f"{s.updates:,}"))
-    cursor = stepper.cursor_key(PAGE)
-    # Work-around (pages/ui/stepper.py, as in the matrix lesson): on a link's first load the stepper sets its
-    # cursor before the URL-bound widget exists, so "?tr-step=k" would open at step 1; seed it from the link.
-    if cursor not in st.session_state and st.query_params.get(cursor, "").isdigit():
-        st.session_state[cursor] = min(max(int(st.query_params[cursor]), 1), n)
     stepper.walk(PAGE, n, lambda k: show_update(s, updates, k))
 
 
@@ -463,6 +462,8 @@ def run_mode(s: Settings) -> None:
         st.error(t(f"{T}.run.diverged.{run.reason}", lr=fmt(s.lr), epoch=run.diverged_epoch), icon=":material/error:")
     elif run.losses[-1] >= run.losses[0]:
         st.warning(t(f"{T}.run.stuck", lr=fmt(s.lr)), icon=":material/trending_flat:")
+    elif run.losses[-1] > 0.9 * run.losses[0]:
+        st.info(t(f"{T}.run.slow", lr=fmt(s.lr), e=run.epochs), icon=":material/slow_motion_video:")
     first, last, acc = st.columns(3)
     first.metric(t(f"{T}.run.start_loss"), num(run.losses[0]))
     if run.diverged:
@@ -488,7 +489,8 @@ def run_mode(s: Settings) -> None:
 st.title(t(lesson(T).title_key))
 st.markdown(t(f"{T}.intro"))
 rule, why = st.columns([1, 1], vertical_alignment="center")
-rule.latex(rf"W_k^* = W_k - \eta\, {vermillion(partial('W_k'))} \qquad b_k^* = b_k - \eta\, {vermillion(partial('b_k'))}")
+rule.latex(rf"W_k^* = W_k - \eta\, {vermillion(partial('W_k'))} \qquad "
+           rf"b_k^* = b_k - \eta\, {vermillion(partial('b_k'))}")
 why.caption(t(f"{T}.notes_rule"))
 
 inputs.url_notice(PAGE, FIELDS)

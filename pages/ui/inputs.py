@@ -33,7 +33,10 @@ class Number:
         return math.isfinite(v) and self.lo <= v <= self.hi
 
     def widget(self, container=st) -> float:
-        return container.slider(self.label, self.lo, self.hi, step=self.step, key=self.key, bind="query-params")
+        # value= as well as the session default: Streamlit drops a link's value that equals the widget's own
+        # default, which without it would be the slider's minimum
+        return container.slider(self.label, self.lo, self.hi, value=self.default, step=self.step, key=self.key,
+                                bind="query-params")
 
 
 @dataclass(frozen=True)
@@ -52,7 +55,8 @@ class Choice:
         return raw in self.options or raw in map(self.shown, self.options)
 
     def widget(self, container=st) -> str:
-        return container.selectbox(self.label, self.options, key=self.key, format_func=self.shown, bind="query-params")
+        return container.selectbox(self.label, self.options, index=self.options.index(self.default), key=self.key,
+                                   format_func=self.shown, bind="query-params")
 
 
 Field = Number | Choice
