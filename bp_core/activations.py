@@ -28,7 +28,10 @@ ACTIVATIONS: dict[str, Activation] = {
     "identity": Activation("identity", lambda h: h * 1.0, lambda h: np.ones_like(h, dtype=float), r"\operatorname{id}"),
     # ReLU'(0) is taken as 0, as in the notes (x <= 0 -> 0).
     "relu": Activation("relu", lambda h: np.maximum(h, 0.0), lambda h: (h > 0).astype(float), r"\operatorname{ReLU}"),
-    "sigmoid": Activation("sigmoid", _sigmoid, lambda h: _sigmoid(h) * (1.0 - _sigmoid(h)), r"\sigma"),
+    # sigma' = sigma(h) (1 - sigma(h)) = sigma(h) sigma(-h): the second form keeps its digits where sigma(h)
+    # rounds to 1 (h > 37)
+    "sigmoid": Activation("sigmoid", _sigmoid, lambda h: _sigmoid(h) * _sigmoid(-np.asarray(h, dtype=float)),
+                          r"\sigma"),
     "tanh": Activation("tanh", np.tanh, lambda h: 1.0 - np.tanh(h) ** 2, r"\tanh"),
 }
 

@@ -31,7 +31,7 @@ from . import gradcheck, validation
 from .activations import ACTIVATIONS
 from .losses import LOSSES
 from .network import HIDDEN, OUTPUTS, Network
-from .softmax import softmax
+from .softmax import softmax, softmax_jacobian
 from .step import Step, factor, matrix, num, readonly, sub
 
 # Caps that keep every example small: at most 7 matrices of at most 8 x 8, a few milliseconds of work.
@@ -201,7 +201,7 @@ def column_backprop(net: Network, x, label, steps: bool = True) -> ColumnTrace:
         delta[N] = dx
     elif net.output == "softmax":
         s = xs[N]
-        J = np.diag(s[:, 0]) - s @ s.T          # J_jm = dx_j / dp_m, symmetric
+        J = softmax_jacobian(s[:, 0])          # J_jm = dx_j / dp_m, symmetric
         delta[N] = J.T @ dx
     else:
         delta[N] = ACTIVATIONS[net.output].df(p[N]) * dx
@@ -367,7 +367,7 @@ class _Steps:
             formula, numbers, kind = rf"{D(N)} = {dx}", show(t.dx), "deep.base.as_one"
         elif t.output == "softmax":
             s = t.x[N]
-            J = np.diag(s[:, 0]) - s @ s.T
+            J = softmax_jacobian(s[:, 0])
             formula = rf"{D(N)} = J^T {dx}, \quad J = \operatorname{{diag}}\big({X(N)}\big) - {X(N)} {X(N)}^T"
             numbers = self.eq(rf"{col(J.T)} {col(t.dx)}", t.delta[N])
             kind = "deep.base.softmax"
@@ -493,7 +493,7 @@ def weight_gradient(t: ColumnTrace, k: int, i: int, j: int) -> WeightGradient:
                       _flat(s), _value(readonly(s))))
     dx_T = rf"\Big(\frac{{\partial L}}{{\partial {X(N)}}}\Big)^T"
     if t.output == "softmax":
-        J = np.diag(t.x[N][:, 0]) - t.x[N] @ t.x[N].T
+        J = softmax_jacobian(t.x[N][:, 0])
         end = float((t.dx.T @ J @ s).item())
         lhs = rf"\frac{{\partial L}}{{{w}}} = {dx_T} J \frac{{\partial {P(N)}}}{{{w}}}"
     else:
@@ -526,7 +526,7 @@ def dead_layers(net: Network, x, label) -> tuple[int, ...]:
     df = ACTIVATIONS[t.hidden].df
     dead = [k for k in range(1, t.N) if not np.any(df(t.p[k]))]
     s = t.x[t.N]
-    out_slope = (np.diag(s[:, 0]) - s @ s.T if t.output == "softmax" else ACTIVATIONS[t.output].df(t.p[t.N]))
+    out_slope = softmax_jacobian(s[:, 0]) if t.output == "softmax" else ACTIVATIONS[t.output].df(t.p[t.N])
     if not net.output_grad_as_one and not np.any(out_slope):
         dead.append(t.N)
     return tuple(dead)

@@ -5,6 +5,9 @@
 
 A relative error below AGREE means the two agree to the precision a float64 difference allows; between
 AGREE and CLOSE it is most likely a kink (ReLU at 0) or rounding; above CLOSE the gradient is wrong.
+
+The difference itself carries rounding noise of about machine epsilon * |L| / eps. Gradients smaller than
+that noise over AGREE cannot be told apart by it, so the denominator never goes below that size.
 """
 from __future__ import annotations
 
@@ -15,6 +18,7 @@ import numpy as np
 
 EPS = 1e-6
 FLOOR = 1e-8  # below this both numbers are zero for the check's purpose
+NOISE = 10 * np.finfo(float).eps  # rounding of a loss evaluation, relative to |L|
 AGREE = 1e-6
 CLOSE = 1e-3
 
@@ -36,12 +40,13 @@ def check(params: Mapping[str, float], loss: Callable[[dict[str, float]], float]
           grads: Mapping[str, float], eps: float = EPS) -> tuple[Check, ...]:
     """Compare grads[name] with the central difference of loss(params) in each parameter."""
     out = []
+    floor = max(FLOOR, NOISE * abs(loss(dict(params))) / eps / AGREE)
     for name, value in params.items():
         plus, minus = dict(params), dict(params)
         plus[name], minus[name] = value + eps, value - eps
         numeric = (loss(plus) - loss(minus)) / (2 * eps)
         g = float(grads[name])
-        rel = abs(g - numeric) / max(abs(g), abs(numeric), FLOOR)
+        rel = abs(g - numeric) / max(abs(g), abs(numeric), floor)
         out.append(Check(name, g, float(numeric), float(rel)))
     return tuple(out)
 

@@ -11,7 +11,7 @@ import math
 import re
 from dataclasses import dataclass
 
-from .activations import sigmoid as _sigmoid
+from .activations import ACTIVATIONS
 from .step import Step, factor, num
 from .validation import finite_array
 
@@ -67,8 +67,8 @@ class Value:
         return Value(out, op="exp", edges=((self, out),))
 
     def sigmoid(self) -> Value:
-        s = float(_sigmoid(self.data))
-        return Value(s, op="sigmoid", edges=((self, s * (1.0 - s)),))
+        sigmoid = ACTIVATIONS["sigmoid"]
+        return Value(float(sigmoid.f(self.data)), op="sigmoid", edges=((self, float(sigmoid.df(self.data))),))
 
     def relu(self) -> Value:
         return Value(max(self.data, 0.0), op="relu", edges=((self, float(self.data > 0)),))

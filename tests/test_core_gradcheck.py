@@ -73,3 +73,12 @@ def test_softmax_logits_agree():
     assert [c.name for c in checks] == ["z1", "z2", "z3"] and worst(checks) == "agree"
     # with a one-hot label on class 1, dL/dz_1 = (S_1 - 1) / T < 0 and the others are S_j / T > 0 (by hand)
     assert checks[0].numeric < 0 < checks[1].numeric
+
+
+def test_tiny_correct_gradients_are_not_flagged_by_rounding_noise():
+    # L = 1 + 3e-5 a at a = 0: dL/da = 3e-5 exactly (by hand); the difference's rounding noise is about
+    # 1e-10, a relative error of ~1e-6 against 3e-5 that must not count against the gradient
+    checks = check({"a": 0.0}, lambda p: 1.0 + 3e-5 * p["a"], {"a": 3e-5})
+    assert checks[0].verdict == "agree"
+    # a wrong small gradient (0 instead of 3e-5) is still caught
+    assert check({"a": 0.0}, lambda p: 1.0 + 3e-5 * p["a"], {"a": 0.0})[0].verdict == "wrong"

@@ -674,3 +674,10 @@ def test_network_is_immutable():
     with pytest.raises(AttributeError, match="immutable"):
         net.hidden = "bogus"
     assert net.replace(hidden="tanh").hidden == "tanh" and net.hidden == "relu"
+
+
+def test_sigmoid_slope_keeps_its_digits_where_sigmoid_rounds_to_one():
+    from bp_core.activations import ACTIVATIONS
+
+    # sigma'(h) = e^-h / (1 + e^-h)^2, by hand ~ e^-57 = 1.7928e-25 at h = 57 (sigma(57) rounds to 1.0)
+    assert ACTIVATIONS["sigmoid"].df(np.array(57.0)) == pytest.approx(np.exp(-57.0) / (1 + np.exp(-57.0)) ** 2, rel=1e-12)

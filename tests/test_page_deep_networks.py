@@ -251,4 +251,4 @@ def test_gradient_check_agrees_at_the_default_example():
     assert any(t("gradcheck.title") in e.label for e in at.expander)
     table = next(df.value for df in at.dataframe if t("gradcheck.verdict") in df.value.columns)
     assert len(table) == sum(W.size + b.size for W, b in zip(example().net.weights, example().net.biases))
-    assert {v.split(" ", 1)[1] for v in table[t("gradcheck.verdict")]} == {t("gradcheck.verdicts.agree")}
+    assert set(table[t("gradcheck.verdict")]) == {t("gradcheck.verdicts.agree")}

@@ -20,7 +20,7 @@ def open_page(name: str) -> AppTest:
 
 def verdicts(at) -> list[str]:
     table = next(df.value for df in at.dataframe if t("gradcheck.verdict") in df.value.columns)
-    return [v.split(" ", 1)[1] for v in table[t("gradcheck.verdict")]]
+    return list(table[t("gradcheck.verdict")])
 
 
 @pytest.mark.parametrize("name", PAGES)

@@ -7,7 +7,7 @@ from bp_core.gradcheck import AGREE, CLOSE, EPS, Check, worst
 
 from .i18n import t
 
-ICONS = {"agree": "✅", "close": "⚠️", "wrong": "❌"}
+ICONS = {"agree": ":material/check_circle:", "close": ":material/warning:", "wrong": ":material/cancel:"}
 
 
 def gradient_check(checks: tuple[Check, ...], toggle: tuple[str, str] | None = None) -> None:
@@ -18,7 +18,7 @@ def gradient_check(checks: tuple[Check, ...], toggle: tuple[str, str] | None = N
     """
     overall = worst(checks)
     expanded = bool(toggle and st.session_state.get(toggle[0]))
-    with st.expander(f"{ICONS[overall]} {t('gradcheck.title')}", expanded=expanded):
+    with st.expander(t("gradcheck.title"), icon=ICONS[overall], expanded=expanded):
         if toggle:
             st.toggle(toggle[1], key=toggle[0])
         st.markdown(t("gradcheck.how", eps=f"{EPS:g}"))
@@ -29,7 +29,7 @@ def gradient_check(checks: tuple[Check, ...], toggle: tuple[str, str] | None = N
                 t("gradcheck.backprop"): [c.backprop for c in checks],
                 t("gradcheck.numeric"): [c.numeric for c in checks],
                 t("gradcheck.rel_error"): [c.rel_error for c in checks],
-                t("gradcheck.verdict"): [f"{ICONS[c.verdict]} {t('gradcheck.verdicts.' + c.verdict)}" for c in checks],
+                t("gradcheck.verdict"): [t("gradcheck.verdicts." + c.verdict) for c in checks],
             },
             hide_index=True,
             width="stretch",

@@ -127,6 +127,8 @@ def network_figure(
 
     loss_pos = (N + 0.65, 0.0)
     fig = go.Figure()
+    # Labels are collected and set once: add_annotation one by one is quadratic in their number.
+    annotations: list[dict] = []
 
     # -- edges: one trace per style, weights first so the boxes sit on top ---------------------------
     styles: dict[str, tuple[list, list]] = {}
@@ -182,9 +184,9 @@ def network_figure(
     def box(x: float, y: float, lines: list[str], state: str, lit_box: bool) -> None:
         border = {"pending": colors.PENDING, "forward": colors.FORWARD, "gradient": colors.GRADIENT}[state]
         fill = HIGHLIGHT_FILL if lit_box else "white" if state == "pending" else FORWARD_FILL
-        fig.add_annotation(x=x, y=y, text="<br>".join(lines), showarrow=False, align="left",
-                           bgcolor=fill, bordercolor=border, borderwidth=3 if lit_box else 1.5, borderpad=5,
-                           font=dict(size=font, color=colors.INK))
+        annotations.append(dict(x=x, y=y, text="<br>".join(lines), showarrow=False, align="left",
+                                bgcolor=fill, bordercolor=border, borderwidth=3 if lit_box else 1.5, borderpad=5,
+                                font=dict(size=font, color=colors.INK)))
 
     for k in range(N + 1):
         for j in range(1, widths[k] + 1):
@@ -220,9 +222,10 @@ def network_figure(
     box(*loss_pos, loss_lines, "forward" if known.loss else "pending", "L" in lit)
 
     for x, y, text, lit_edge in edge_labels:
-        fig.add_annotation(x=x, y=y, text=text, showarrow=False, align="center", borderpad=2,
-                           bgcolor=HIGHLIGHT_FILL if lit_edge else "rgba(255,255,255,0.88)",
-                           font=dict(size=font - 1, color=colors.INK))
+        annotations.append(dict(x=x, y=y, text=text, showarrow=False, align="center", borderpad=2,
+                                bgcolor=HIGHLIGHT_FILL if lit_edge else "rgba(255,255,255,0.88)",
+                                font=dict(size=font - 1, color=colors.INK)))
+    fig.update_layout(annotations=annotations)
 
     # -- legend: colour is never the only carrier, but say what the colours mean ----------------------
     for key, color, symbol in (("forward", colors.FORWARD, "square"), ("gradient", colors.GRADIENT, "square"),
