@@ -140,7 +140,7 @@ class _Builder:
 
     # -- numbers ------------------------------------------------------------------------------------
     def evaluate(self, t: SoftmaxTrace) -> dict[str, Derivation]:
-        X, n = self.latex, self.n
+        X = self.latex
         z, T, y = tuple(t.z), t.T, tuple(t.y)
         S = np.array(self.f_S(*z, T), dtype=float)
         d: dict[str, Derivation] = {}

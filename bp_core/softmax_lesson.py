@@ -100,7 +100,6 @@ def trace(z, temperature: float = 1.0, label=0, cell: tuple[int, int] = (0, 1)) 
     cell:  (j, k), 0-based; the diagonal step shows (j, j), the off-diagonal step (j, k), or (j, j + 1) if k = j.
     """
     z, T, y, (j, k) = _inputs(z, temperature, label, cell)
-    n = z.size
     u = z / T
     e = np.exp(u)
     total = float(e.sum())

@@ -7,7 +7,6 @@ bp_core (bp_core/deep.py and Network.backprop) through cached calls.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 import plotly.graph_objects as go
 import streamlit as st
@@ -42,62 +41,16 @@ CURVES = {
 }
 
 
-# The fields below pass their default to the widget: a bound widget drops a link's value that equals the
-# widget's own default (a slider's minimum, a toggle's False), so without it "?dn-depth=1" or "?dn-same=false"
-# would be lost (pages/ui/inputs.Number has this problem at its minimum).
-@dataclass(frozen=True)
-class Real(inputs.Number):
-    def widget(self, container=st) -> float:
-        return container.slider(self.label, self.lo, self.hi, value=self.default, step=self.step, key=self.key,
-                                bind="query-params")
-
-
-@dataclass(frozen=True)
-class Whole(inputs.Number):
-    """A whole number (pages/ui/inputs.py has only real-valued sliders)."""
-
-    number_box: bool = False
-
-    def accepts(self, raw: str) -> bool:
-        try:
-            v = float(raw)
-        except ValueError:
-            return False
-        return v.is_integer() and self.lo <= v <= self.hi
-
-    def widget(self, container=st) -> int:
-        lo, hi, default = int(self.lo), int(self.hi), int(self.default)
-        if self.number_box:
-            return int(container.number_input(self.label, lo, hi, value=default, step=1, key=self.key,
-                                              bind="query-params"))
-        return int(container.slider(self.label, lo, hi, value=default, step=1, key=self.key, bind="query-params"))
-
-
-@dataclass(frozen=True)
-class Flag:
-    """On or off, bound to the URL as true/false."""
-
-    key: str
-    label: str
-    default: bool
-
-    def accepts(self, raw: str) -> bool:
-        return raw.lower() in ("true", "false")
-
-    def widget(self, container=st) -> bool:
-        return bool(container.toggle(self.label, value=self.default, key=self.key, bind="query-params"))
-
-
-DEPTH = Whole("dn-depth", t(f"{T}.depth"), D["depth"], 1, deep.MAX_DEPTH, 1)
-SAME = Flag("dn-same", t(f"{T}.same_width"), True)
-WIDTH = Whole("dn-width", t(f"{T}.width"), D["width"], 1, deep.MAX_WIDTH, 1)
-LAYER_WIDTHS = [Whole(f"dn-width{k}", t(f"{T}.width_k", k=k), D["width"], 1, deep.MAX_WIDTH, 1)
+DEPTH = inputs.Whole("dn-depth", t(f"{T}.depth"), D["depth"], 1, deep.MAX_DEPTH)
+SAME = inputs.Flag("dn-same", t(f"{T}.same_width"), True)
+WIDTH = inputs.Whole("dn-width", t(f"{T}.width"), D["width"], 1, deep.MAX_WIDTH, 1)
+LAYER_WIDTHS = [inputs.Whole(f"dn-width{k}", t(f"{T}.width_k", k=k), D["width"], 1, deep.MAX_WIDTH, 1)
                 for k in range(1, deep.MAX_DEPTH + 1)]
 HIDDEN_FIELD = inputs.Choice("dn-hidden", t(f"{T}.hidden"), D["hidden"], HIDDEN, "activation")
 OUTPUT_FIELD = inputs.Choice("dn-output", t(f"{T}.output"), deep.DEFAULT_OUTPUT, OUTPUTS, "activation")
-BIASES = Flag("dn-biases", t(f"{T}.biases"), D["biases"])
-SEED = Whole("dn-seed", t(f"{T}.seed"), D["seed"], 0, 9999, 1, number_box=True)
-SCALE = Real("dn-scale", t(f"{T}.scale"), deep.DEFAULT_SCALE, 0.25, 3.0, 0.05)
+BIASES = inputs.Flag("dn-biases", t(f"{T}.biases"), D["biases"])
+SEED = inputs.Whole("dn-seed", t(f"{T}.seed"), D["seed"], 0, 9999, 1, number_box=True)
+SCALE = inputs.Number("dn-scale", t(f"{T}.scale"), deep.DEFAULT_SCALE, 0.25, 3.0, 0.05)
 FIELDS = [DEPTH, SAME, WIDTH, *LAYER_WIDTHS, HIDDEN_FIELD, OUTPUT_FIELD, BIASES, SEED, SCALE]
 
 
@@ -140,7 +93,7 @@ def refuse_rounded_links(link: dict[str, str]) -> None:
     if LINKS_CHECKED in st.session_state:
         return
     st.session_state[LINKS_CHECKED] = True
-    bad = [f.key for f in FIELDS if isinstance(f, Whole) and f.key in link and not f.accepts(link[f.key])]
+    bad = [f.key for f in FIELDS if isinstance(f, inputs.Whole) and f.key in link and not f.accepts(link[f.key])]
     if bad:
         st.session_state[FIX_LINKS] = bad
         st.rerun()

@@ -6,7 +6,6 @@ and bp_core.training through cached calls of plain inputs; the session holds the
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from typing import NamedTuple
 
 import numpy as np
@@ -40,127 +39,21 @@ def fmt(v: float) -> str:
     return f"{v:g}"
 
 
-# The fields below pass their default to the widget itself, not only to session state: a bound widget
-# compares a link's value with the widget's own default and drops it when they are equal, so a widget whose
-# own default differed from the page's (a slider starts at its minimum, a selectbox at its first option)
-# could never be set to that value by a link. A selectbox or radio with labels keeps the label in the URL,
-# so accepts() checks labels. (See the report: pages/ui/inputs.py has both problems.)
-@dataclass(frozen=True)
-class Whole:
-    """A whole-number slider bound to the URL."""
-
-    key: str
-    label: str
-    default: int
-    lo: int
-    hi: int
-    step: int = 1
-
-    def accepts(self, raw: str) -> bool:
-        try:
-            v = int(raw)
-        except ValueError:
-            return False
-        return self.lo <= v <= self.hi
-
-    def widget(self, container=st) -> int:
-        return int(container.slider(self.label, self.lo, self.hi, value=self.default, step=self.step, key=self.key,
-                                    bind="query-params"))
-
-
-@dataclass(frozen=True)
-class Decimal:
-    """A slider of decimals bound to the URL."""
-
-    key: str
-    label: str
-    default: float
-    lo: float
-    hi: float
-    step: float
-
-    def accepts(self, raw: str) -> bool:
-        try:
-            v = float(raw)
-        except ValueError:
-            return False
-        return math.isfinite(v) and self.lo <= v <= self.hi
-
-    def widget(self, container=st) -> float:
-        return float(container.slider(self.label, self.lo, self.hi, value=self.default, step=self.step,
-                                      key=self.key, bind="query-params"))
-
-
-@dataclass(frozen=True)
-class Ladder:
-    """A slider over a few fixed numbers (a learning rate from 0.001 to 10 000), bound to the URL."""
-
-    key: str
-    label: str
-    default: float
-    options: tuple[float, ...]
-
-    def accepts(self, raw: str) -> bool:
-        return raw in {fmt(o) for o in self.options}
-
-    def widget(self, container=st) -> float:
-        return container.select_slider(self.label, self.options, value=self.default, key=self.key, format_func=fmt,
-                                       bind="query-params")
-
-
-@dataclass(frozen=True)
-class Pick:
-    """A choice among named options, shown (and kept in the URL) by their catalogue labels; as a select
-    box, or as a row of radio buttons."""
-
-    key: str
-    label: str
-    default: str
-    options: tuple[str, ...]
-    catalogue: str
-    radio: bool = False
-
-    def name(self, option: str) -> str:
-        return t(f"{self.catalogue}.{option}")
-
-    def accepts(self, raw: str) -> bool:
-        return raw in {self.name(o) for o in self.options}
-
-    def widget(self, container=st) -> str:
-        kind = container.radio if self.radio else container.selectbox
-        extra = dict(horizontal=True) if self.radio else {}
-        return kind(self.label, self.options, index=self.options.index(self.default), format_func=self.name,
-                    key=self.key, bind="query-params", **extra)
-
-
-@dataclass(frozen=True)
-class Switch:
-    key: str
-    label: str
-    default: bool
-
-    def accepts(self, raw: str) -> bool:
-        return raw.lower() in ("true", "false")
-
-    def widget(self, container=st) -> bool:
-        return container.toggle(self.label, value=self.default, key=self.key, bind="query-params")
-
-
-DATASET = Pick("tr-dataset", t(f"{T}.dataset"), D["dataset"], datasets.NAMES, f"{T}.datasets")
-POINTS = Whole("tr-points", t(f"{T}.points"), D["points"], 20, 400, 10)
-NOISE = Decimal("tr-noise", t(f"{T}.noise"), D["noise"], 0.0, 0.5, 0.05)
-SEED = Whole("tr-seed", t(f"{T}.seed"), D["seed"], 0, 99)
-DEPTH = Whole("tr-depth", t(f"{T}.depth"), D["depth"], 1, 3)
-WIDTH = Whole("tr-width", t(f"{T}.width"), D["width"], 2, 8)
-HIDDEN = Pick("tr-hidden", t(f"{T}.hidden"), D["hidden"], training.HIDDEN, "activation")
-BIASES = Switch("tr-biases", t(f"{T}.biases"), D["biases"])
-LOSS = Pick("tr-loss", t(f"{T}.loss"), D["loss"], training.LOSSES, "loss")
-INIT = Whole("tr-init", t(f"{T}.init_seed"), D["init_seed"], 0, 99)
-LR = Ladder("tr-lr", t(f"{T}.lr"), D["lr"],
+DATASET = inputs.Choice("tr-dataset", t(f"{T}.dataset"), D["dataset"], datasets.NAMES, f"{T}.datasets")
+POINTS = inputs.Whole("tr-points", t(f"{T}.points"), D["points"], 20, 400, 10)
+NOISE = inputs.Number("tr-noise", t(f"{T}.noise"), D["noise"], 0.0, 0.5, 0.05)
+SEED = inputs.Whole("tr-seed", t(f"{T}.seed"), D["seed"], 0, 99)
+DEPTH = inputs.Whole("tr-depth", t(f"{T}.depth"), D["depth"], 1, 3)
+WIDTH = inputs.Whole("tr-width", t(f"{T}.width"), D["width"], 2, 8)
+HIDDEN = inputs.Choice("tr-hidden", t(f"{T}.hidden"), D["hidden"], training.HIDDEN, "activation")
+BIASES = inputs.Flag("tr-biases", t(f"{T}.biases"), D["biases"])
+LOSS = inputs.Choice("tr-loss", t(f"{T}.loss"), D["loss"], training.LOSSES, "loss")
+INIT = inputs.Whole("tr-init", t(f"{T}.init_seed"), D["init_seed"], 0, 99)
+LR = inputs.Ladder("tr-lr", t(f"{T}.lr"), D["lr"],
             (0.001, 0.003, 0.01, 0.03, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 100.0, 1000.0, 10000.0))
-BATCH = Ladder("tr-batch", t(f"{T}.batch"), D["batch"], (1, 2, 5, 10, 20, 50, 100, 200, 400))
-EPOCHS = Ladder("tr-epochs", t(f"{T}.epochs"), D["epochs"], (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000))
-MODE = Pick("tr-mode", t(f"{T}.mode.label"), "step", ("step", "run"), f"{T}.mode", radio=True)
+BATCH = inputs.Ladder("tr-batch", t(f"{T}.batch"), D["batch"], (1, 2, 5, 10, 20, 50, 100, 200, 400))
+EPOCHS = inputs.Ladder("tr-epochs", t(f"{T}.epochs"), D["epochs"], (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000))
+MODE = inputs.Choice("tr-mode", t(f"{T}.mode.label"), "step", ("step", "run"), f"{T}.mode", radio=True)
 FIELDS = [DATASET, POINTS, NOISE, SEED, DEPTH, WIDTH, HIDDEN, BIASES, LOSS, INIT, LR, BATCH, EPOCHS, MODE]
 NOTES_NETWORK = {"tr-depth": 2, "tr-width": 2, "tr-hidden": "relu", "tr-biases": False}
 

@@ -40,12 +40,70 @@ class Number:
 
 
 @dataclass(frozen=True)
+class Whole:
+    """A whole number: a slider, or a number box for a wide range such as a seed."""
+
+    key: str
+    label: str
+    default: int
+    lo: int
+    hi: int
+    step: int = 1
+    number_box: bool = False
+
+    def accepts(self, raw: str) -> bool:
+        try:
+            v = int(raw)
+        except ValueError:
+            return False
+        return self.lo <= v <= self.hi
+
+    def widget(self, container=st) -> int:
+        draw = container.number_input if self.number_box else container.slider
+        return int(draw(self.label, self.lo, self.hi, value=self.default, step=self.step, key=self.key,
+                        bind="query-params"))
+
+
+@dataclass(frozen=True)
+class Flag:
+    """On or off, as a toggle; true/false in the URL."""
+
+    key: str
+    label: str
+    default: bool
+
+    def accepts(self, raw: str) -> bool:
+        return raw.lower() in ("true", "false")
+
+    def widget(self, container=st) -> bool:
+        return bool(container.toggle(self.label, value=self.default, key=self.key, bind="query-params"))
+
+
+@dataclass(frozen=True)
+class Ladder:
+    """A slider over a few fixed numbers (a learning rate from 0.001 to 10 000)."""
+
+    key: str
+    label: str
+    default: float
+    options: tuple[float, ...]
+
+    def accepts(self, raw: str) -> bool:
+        return raw in {f"{o:g}" for o in self.options}
+
+    def widget(self, container=st) -> float:
+        return container.select_slider(self.label, self.options, value=self.default, key=self.key,
+                                       format_func=lambda o: f"{o:g}", bind="query-params")
+
+
+@dataclass(frozen=True)
 class Choice:
     key: str
     label: str
     default: str
     options: tuple[str, ...]
     catalogue: str = ""  # message-catalogue prefix for the option labels, e.g. "activation"
+    radio: bool = False  # a row of radio buttons instead of a select box
 
     def shown(self, option: str) -> str:
         """An option as the learner reads it (and as a bound selectbox writes it into the URL)."""
@@ -55,11 +113,13 @@ class Choice:
         return raw in self.options or raw in map(self.shown, self.options)
 
     def widget(self, container=st) -> str:
-        return container.selectbox(self.label, self.options, index=self.options.index(self.default), key=self.key,
-                                   format_func=self.shown, bind="query-params")
+        draw = container.radio if self.radio else container.selectbox
+        extra = {"horizontal": True} if self.radio else {}
+        return draw(self.label, self.options, index=self.options.index(self.default), key=self.key,
+                    format_func=self.shown, bind="query-params", **extra)
 
 
-Field = Number | Choice
+Field = Number | Whole | Flag | Ladder | Choice
 
 
 def init(fields: Sequence[Field]) -> None:

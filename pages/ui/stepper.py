@@ -12,20 +12,28 @@ import streamlit as st
 
 from .i18n import t
 
-# PageDown/PageUp (what clickers send) press the Next/Previous buttons; a button takes only one shortcut of
-# its own, which is Right/Left. The script is static text: nothing from a user or a URL goes into it.
-_CLICKER_KEYS = """
+# PageDown/PageUp (what clickers send) press the Next/Previous buttons, and A flips autoplay: a button takes
+# only one shortcut of its own (Right/Left), and a toggle none. The keys act on the page's stepper, found by its
+# container's key. The script is static text: nothing from a user or a URL goes into it.
+_KEYS_SCRIPT = """
+<span class="bp-script" hidden></span>
 <script>
 if (!window.__bpClickerKeys) {
   window.__bpClickerKeys = true;
   const doc = window.parent ? window.parent.document : document;
+  const PREFIX = "st-key-bp-stepper-";
   doc.addEventListener("keydown", (event) => {
+    if (event.ctrlKey || event.metaKey || event.altKey) return;
     const target = event.target;
     if (target && (target.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(target.tagName))) return;
-    const which = {PageDown: "-next", PageUp: "-previous"}[event.key];
+    const which = {PageDown: "next", PageUp: "previous", a: "autoplay", A: "autoplay"}[event.key];
     if (!which) return;
-    const button = doc.querySelector(`[class*="st-key-"][class*="${which}"] button`);
-    if (button) { event.preventDefault(); button.click(); }
+    const stepper = doc.querySelector(`[class*="${PREFIX}"]`);
+    if (!stepper) return;
+    const page = [...stepper.classList].find((name) => name.startsWith(PREFIX)).slice(PREFIX.length);
+    const part = which === "autoplay" ? "input" : "button";
+    const control = stepper.querySelector(`.st-key-${CSS.escape(page)}-${which} ${part}`);
+    if (control && !control.disabled) { event.preventDefault(); control.click(); }
   });
 }
 </script>
@@ -60,22 +68,25 @@ def walk(page: str, n: int, render: Callable[[int], None]) -> None:
     # with the same number of steps keeps the cursor where it was.
     st.session_state[key] = min(max(int(st.session_state.get(key, 1)), 1), n)
 
-    play, speed = st.columns([1, 2], vertical_alignment="center")
-    autoplay = play.toggle(t("steps.autoplay"), key=f"{page}-autoplay")
-    seconds = speed.select_slider(
-        t("steps.speed"), options=[0.5, 1.0, 1.5, 2.0, 3.0, 5.0], value=1.5, key=f"{page}-speed",
-        format_func=lambda s: t("steps.seconds", s=s), disabled=not autoplay,
-    )
-    st.html(_CLICKER_KEYS, unsafe_allow_javascript=True)
+    with st.container(key=f"bp-stepper-{page}"):  # the keys' script and projection mode find the stepper by it
+        play, speed = st.columns([1, 2], vertical_alignment="center")
+        autoplay = play.toggle(t("steps.autoplay"), key=f"{page}-autoplay")
+        seconds = speed.select_slider(
+            t("steps.speed"), options=[0.5, 1.0, 1.5, 2.0, 3.0, 5.0], value=1.5, key=f"{page}-speed",
+            format_func=lambda s: t("steps.seconds", s=s), disabled=not autoplay,
+        )
+        st.html(_KEYS_SCRIPT, unsafe_allow_javascript=True)
 
-    @st.fragment(run_every=seconds if autoplay else None)
-    def panel() -> None:
-        if autoplay:
-            _autoplay_tick(page, n, seconds)
-        controls(page, n)
-        render(st.session_state[key] - 1)
+        @st.fragment(run_every=seconds if autoplay else None)
+        def panel() -> None:
+            if autoplay:
+                _autoplay_tick(page, n, seconds)
+            controls(page, n)
+            # The step itself: in projection mode assets/style.css lays its charts beside the rest.
+            with st.container(key=f"bp-stage-{page}"):
+                render(st.session_state[key] - 1)
 
-    panel()
+        panel()
 
 
 def _seed_from_url(key: str, n: int) -> None:
@@ -84,7 +95,7 @@ def _seed_from_url(key: str, n: int) -> None:
     raw = st.query_params.get(key)
     if raw is None:
         return
-    if raw.isdigit() and 1 <= int(raw) <= n:
+    if raw.isascii() and raw.isdigit() and len(raw) < 10 and 1 <= int(raw) <= n:
         st.session_state[key] = int(raw)
     else:
         st.warning(t("inputs.ignored", names=key), icon=":material/link_off:")

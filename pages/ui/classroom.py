@@ -1,0 +1,184 @@
+"""The classroom: projection mode, the language, a link to the example, and the list of keys.
+
+app.py calls `setup()` and `toolbar()` on every page before the page runs. Projection mode and the language
+are widgets bound to the URL (``?present=true``, ``?lang=English``), so a bookmark or a shared link keeps them.
+In projection mode the toolbar is keyed ``bp-projection``; the static stylesheet assets/style.css keys on it to
+hide the sidebar and Streamlit's chrome, enlarge type and maths, and lay the current step out as its picture
+beside its derivation. The toolbar keeps the way out: a button (key P) and the Escape key.
+
+Nothing from a user or a URL goes into the HTML, CSS or JavaScript sent from here: the script is static, the
+messages it shows are the catalogue's, escaped, and it reads the link from the browser's own address bar.
+"""
+from __future__ import annotations
+
+import html
+from pathlib import Path
+
+import streamlit as st
+
+from .i18n import DEFAULT_LANGUAGE, catalogue, languages, t
+
+PRESENT = "present"              # session key and URL parameter of projection mode
+LANG = "lang"                    # session key and URL parameter of the language
+MARKER = "bp-projection"         # the toolbar's key in projection mode: the stylesheet's switch
+STYLE = Path(__file__).resolve().parents[2] / "assets" / "style.css"
+# Besides Streamlit's "true"/"false", a hand-typed link may say ?present=1.
+ON_WORDS = ("true", "1", "yes", "on")
+OFF_WORDS = ("false", "0", "no", "off")
+
+# (keys, action) message pairs of the help popover, in the order a teacher needs them.
+KEYS = ("next", "previous", "first", "last", "autoplay", "projection", "leave")
+
+# Escape leaves projection mode (unless it is closing a popover); a click on "Copy link" copies the address
+# the browser shows, which holds every bound input and the step as they are now. Static text.
+_SCRIPT = """
+<script>
+(() => {
+  if (window.__bpClassroom) return;
+  window.__bpClassroom = true;
+  const doc = document;
+  const said = () => (doc.querySelector(".bp-classroom") || {dataset: {}}).dataset;
+
+  function legacyCopy(text) {
+    const area = doc.createElement("textarea");
+    area.value = text;
+    area.setAttribute("readonly", "");
+    area.style.position = "fixed";
+    area.style.opacity = "0";
+    doc.body.appendChild(area);
+    area.select();
+    let ok = false;
+    try { ok = doc.execCommand("copy"); } catch (error) { ok = false; }
+    area.remove();
+    return ok;
+  }
+
+  function copy(text) {
+    if (navigator.clipboard && window.isSecureContext) {
+      return navigator.clipboard.writeText(text).then(() => true, () => legacyCopy(text));
+    }
+    return Promise.resolve(legacyCopy(text));
+  }
+
+  function toast(text) {
+    const note = doc.createElement("div");
+    note.className = "bp-toast";
+    note.setAttribute("role", "status");
+    note.textContent = text;
+    doc.body.appendChild(note);
+    setTimeout(() => note.remove(), 2500);
+  }
+
+  function show(href, ok, tries) {
+    const box = doc.querySelector(".bp-link-text");
+    if (!box) {
+      if (tries > 0) setTimeout(() => show(href, ok, tries - 1), 50);
+      return;
+    }
+    box.textContent = href;
+    const status = doc.querySelector(".bp-link-status");
+    if (status) status.textContent = ok ? said().copied : said().prompt;
+  }
+
+  doc.addEventListener("click", (event) => {
+    if (!event.target.closest || !event.target.closest(".st-key-bp-copy-link button")) return;
+    const href = window.location.href;
+    copy(href).then((ok) => {
+      if (ok) toast(said().copied);
+      show(href, ok, 40);
+    });
+  }, true);
+
+  doc.addEventListener("keydown", (event) => {
+    if (event.key !== "Escape" || event.ctrlKey || event.metaKey || event.altKey) return;
+    if (doc.querySelector('[data-testid="stPopoverBody"], [role="dialog"]')) return;
+    const leave = doc.querySelector(".st-key-bp-leave-projection button");
+    if (leave) { event.preventDefault(); leave.click(); }
+  });
+})();
+</script>
+"""
+
+
+def projecting() -> bool:
+    """True while projection mode is on (pages/ui/panel.py and stepper.py lay the step out for it)."""
+    return bool(st.session_state.get(PRESENT, False))
+
+
+def language_name(code: str) -> str:
+    """A language as its own catalogue names it ("English"); the selector shows it and writes it into the URL."""
+    return catalogue(code).get("classroom.language_name", code)
+
+
+def _set_projection(on: bool) -> None:
+    st.session_state[PRESENT] = on
+
+
+def _ignored_link_values() -> list[str]:
+    """The URL parameters of this module whose value is ignored: the language and projection mode."""
+    bad = []
+    present = st.query_params.get_all(PRESENT)
+    if present and (len(present) > 1 or present[-1].strip().lower() not in ON_WORDS + OFF_WORDS):
+        bad.append(PRESENT)
+    lang = st.query_params.get_all(LANG)
+    if lang and (len(lang) > 1 or lang[-1] not in map(language_name, languages())):
+        bad.append(LANG)
+    return bad
+
+
+def setup(page: str) -> None:
+    """The stylesheet, the keys' script, the projection toggle and the language selector, on every page.
+
+    page: the current page's URL path, so a notice about the link stays on the page the link opened.
+    """
+    st.html(STYLE)  # style only: Streamlit sends it where it takes no room
+    messages = {"copied": t("classroom.copied"), "prompt": t("classroom.copy_prompt")}
+    data = " ".join(f'data-{name}="{html.escape(text, quote=True)}"' for name, text in messages.items())
+    st.html(f'<div class="bp-classroom bp-script" hidden {data}></div>{_SCRIPT}', unsafe_allow_javascript=True)
+
+    bad = _ignored_link_values()
+    if bad:
+        st.session_state["bp-notice"] = (page, bad)
+    if PRESENT not in st.session_state:  # first run: a hand-typed ?present=1 turns it on too
+        raw = st.query_params.get(PRESENT, "").strip().lower()
+        if raw in ON_WORDS[1:]:
+            st.session_state[PRESENT] = True
+
+    with st.sidebar:
+        st.toggle(t("classroom.projection"), key=PRESENT, bind="query-params", help=t("classroom.projection_help"))
+        st.selectbox(t("classroom.language"), languages(), index=languages().index(DEFAULT_LANGUAGE), key=LANG,
+                     format_func=language_name, bind="query-params")
+
+
+def toolbar(page: str, lesson: bool) -> None:
+    """Top right of the page: the keys (on a lesson), the link to this example, and projection mode on or off.
+
+    Then, on the page a link opened, a notice naming the link's values for the language or projection mode that
+    were ignored.
+    """
+    on = projecting()
+    with st.container(key=MARKER if on else "bp-toolbar", horizontal=True, horizontal_alignment="right",
+                      vertical_alignment="center", gap="small"):
+        if lesson:
+            with st.popover(t("classroom.keys.button"), icon=":material/keyboard:", key="bp-keys"):
+                keys_help()
+        with st.popover(t("classroom.copy_link"), icon=":material/link:", key="bp-copy-link",
+                        help=t("classroom.copy_link_help")):
+            st.html('<p class="bp-link-status" role="status" aria-live="polite"></p><p class="bp-link-text"></p>')
+        if on:
+            st.button(t("classroom.leave"), key="bp-leave-projection", shortcut="P", on_click=_set_projection,
+                      args=(False,), icon=":material/close_fullscreen:")
+        else:
+            st.button(t("classroom.enter"), key="bp-enter-projection", shortcut="P", on_click=_set_projection,
+                      args=(True,), icon=":material/slideshow:", help=t("classroom.enter_help"))
+    notice = st.session_state.get("bp-notice")
+    if notice and notice[0] == page:
+        st.warning(t("inputs.ignored", names=", ".join(notice[1])), icon=":material/link_off:")
+
+
+def keys_help() -> None:
+    """The keys that move a lesson, as a two-column table."""
+    rows = "\n".join(f"| {t(f'classroom.keys.{name}_keys')} | {t(f'classroom.keys.{name}')} |" for name in KEYS)
+    st.markdown(f"**{t('classroom.keys.heading')}**\n\n"
+                f"| {t('classroom.keys.key')} | {t('classroom.keys.action')} |\n|---|---|\n{rows}")
+    st.caption(t("classroom.keys.clicker"))
