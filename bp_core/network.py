@@ -11,7 +11,7 @@ from . import validation
 from .activations import ACTIVATIONS
 from .losses import LOSSES
 from .network_steps import build_steps
-from .softmax import log_softmax, softmax, softmax_jacobian
+from .softmax import exp_normalise, jacobian_of, log_softmax
 from .step import Step, readonly
 
 HIDDEN = ("relu", "sigmoid", "tanh", "identity")
@@ -120,6 +120,22 @@ class Network:
             output_grad_as_one=options.get("output_grad_as_one", self.output_grad_as_one),
         )
 
+    def stepped(self, lr: float, dW, db) -> "Network":
+        """The network after w* = w - lr g: the same structure, so only finiteness needs checking (this runs
+        once per update in training, where the full checks of the constructor would dominate)."""
+        new = object.__new__(Network)
+        with np.errstate(over="ignore", invalid="ignore"):  # an overflow is refused just below, in words
+            weights = tuple(readonly(validation.finite_result(f"W{k + 1}*", W - lr * g))
+                            for k, (W, g) in enumerate(zip(self.weights, dW)))
+            biases = None if self.biases is None else tuple(
+                readonly(validation.finite_result(f"b{k + 1}*", b - lr * g))
+                for k, (b, g) in enumerate(zip(self.biases, db)))
+        for name, value in vars(self).items():
+            object.__setattr__(new, name, value)
+        object.__setattr__(new, "weights", weights)
+        object.__setattr__(new, "biases", biases)
+        return new
+
     # -- forward ---------------------------------------------------------------------------------
     def forward(self, x) -> tuple[list[np.ndarray], list[np.ndarray]]:
         """Pre-activations h_1..h_N and activations a_0..a_N for a batch x."""
@@ -134,7 +150,7 @@ class Network:
         return h, a
 
     def _output(self, h: np.ndarray) -> np.ndarray:
-        return softmax(h) if self.output == "softmax" else ACTIVATIONS[self.output].f(h)
+        return exp_normalise(h) if self.output == "softmax" else ACTIVATIONS[self.output].f(h)
 
     def loss_value(self, x, label) -> float:
         """The loss alone (used by finite differences and after an update)."""
@@ -196,10 +212,7 @@ class Network:
         updated = loss_after = None
         if lr is not None:
             lr = float(validation.finite_array("learning rate", lr, ndim=(0,)))
-            updated = self.replace(
-                weights=[W - lr * g for W, g in zip(self.weights, dW)],
-                biases=None if db is None else [b - lr * g for b, g in zip(self.biases, db)],
-            )
+            updated = self.stepped(lr, dW, db)
             loss_after = updated.loss_value(a[0], label)
 
         trace = Trace(
@@ -235,7 +248,7 @@ class Network:
             return -label * (1.0 - y) / batch
         if self.output == "softmax":
             # Row vector times Jacobian, per sample: dz_k = sum_j dL/dy_j dy_j/dh_k.
-            return np.einsum("bj,bjk->bk", dy, softmax_jacobian(y))
+            return np.einsum("bj,bjk->bk", dy, jacobian_of(y))
         return dy * ACTIVATIONS[self.output].df(h)
 
     def __repr__(self) -> str:

@@ -11,7 +11,11 @@ TINY = np.finfo(np.float64).tiny
 
 def softmax(z) -> np.ndarray:
     """S_j = e^{z_j} / sum_l e^{z_l} along the last axis, shifted by the max so nothing overflows."""
-    z = validation.finite_array("softmax logits z", z, ndim=(1, 2, 3))
+    return exp_normalise(validation.finite_array("softmax logits z", z, ndim=(1, 2, 3)))
+
+
+def exp_normalise(z: np.ndarray) -> np.ndarray:
+    """softmax without the input checks, for the core's own arrays (already checked)."""
     e = np.exp(_shift(z))
     return e / e.sum(axis=-1, keepdims=True)
 
@@ -30,7 +34,11 @@ def log_softmax(z: np.ndarray) -> np.ndarray:
 
 def softmax_jacobian(s) -> np.ndarray:
     """dS_j/dz_k = S_j (delta_jk - S_k): (n,) -> (n, n), (batch, n) -> (batch, n, n)."""
-    s = validation.finite_array("softmax output s", s, ndim=(1, 2))
+    return jacobian_of(validation.finite_array("softmax output s", s, ndim=(1, 2)))
+
+
+def jacobian_of(s: np.ndarray) -> np.ndarray:
+    """softmax_jacobian without the input checks, for the core's own arrays (already checked)."""
     eye = np.eye(s.shape[-1])
     jac = -s[..., :, None] * s[..., None, :]
     # The diagonal S_j (1 - S_j) with 1 - S_j as the sum of the other S_l: exact even where S_j is near 1,

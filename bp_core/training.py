@@ -65,11 +65,7 @@ def gradient_step(net: Network, x, y, lr: float):
     Raises ValueError (from the core) when a value overflows.
     """
     trace = net.backprop(x, y, steps=False)
-    after = net.replace(
-        weights=[W - lr * g for W, g in zip(net.weights, trace.dW)],
-        biases=None if trace.db is None else [b - lr * g for b, g in zip(net.biases, trace.db)],
-    )
-    return after, trace
+    return net.stepped(lr, trace.dW, trace.db), trace
 
 
 @dataclass(frozen=True)

@@ -681,3 +681,17 @@ def test_sigmoid_slope_keeps_its_digits_where_sigmoid_rounds_to_one():
 
     # sigma'(h) = e^-h / (1 + e^-h)^2, by hand ~ e^-57 = 1.7928e-25 at h = 57 (sigma(57) rounds to 1.0)
     assert ACTIVATIONS["sigmoid"].df(np.array(57.0)) == pytest.approx(np.exp(-57.0) / (1 + np.exp(-57.0)) ** 2, rel=1e-12)
+
+
+def test_stepped_equals_replace_and_refuses_overflow():
+    net = Network([[[1.0, -2.0]], [[0.5], [0.25]]], biases=[[0.1, 0.2], [0.3]], hidden="tanh", output="identity")
+    trace = net.backprop([1.0], [2.0])
+    fast = net.stepped(0.1, trace.dW, trace.db)
+    slow = net.replace(weights=[W - 0.1 * g for W, g in zip(net.weights, trace.dW)],
+                       biases=[b - 0.1 * g for b, g in zip(net.biases, trace.db)])
+    for a, b in zip(fast.weights + fast.biases, slow.weights + slow.biases):
+        np.testing.assert_array_equal(a, b)
+        assert not a.flags.writeable
+    assert (fast.hidden, fast.output, fast.loss) == (net.hidden, net.output, net.loss)
+    with pytest.raises(ValueError, match="W1"):
+        net.stepped(1e308, [np.full((1, 2), 1e10), np.zeros((2, 1))], trace.db)
