@@ -44,7 +44,7 @@ DEFAULT_SCALE = 1.0  # weight scale 1: He initialisation
 DEFAULT_OUTPUT = "sigmoid"
 DEFAULT_LOSS = "half_sse"   # note 004's E = 1/2 |f_out(...) - y|^2
 
-OUTPUT_LATEX = {"identity": r"\operatorname{id}", "sigmoid": r"\sigma", "softmax": r"\operatorname{softmax}"}
+from .network_steps import OUTPUT_LATEX  # noqa: E402  (one table of the output functions)
 LOSS_LATEX = {
     "half_sse": r"L = \tfrac{1}{2} \lVert x^{(N)} - y \rVert^2",
     "mse": r"L = \tfrac{1}{n} \lVert x^{(N)} - y \rVert^2",

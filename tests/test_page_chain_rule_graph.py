@@ -7,6 +7,7 @@ import math
 from pathlib import Path
 
 import pytest
+from lesson_app import counter, open_lesson
 from streamlit.testing.v1 import AppTest
 
 from bp_core import graph_examples
@@ -20,13 +21,7 @@ TIMEOUT = 30
 
 
 def open_page(**query: str) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    for key, value in query.items():
-        at.query_params[key] = value
-    at.run()
-    at.switch_page(PAGE).run()
-    assert not at.exception
-    return at
+    return open_lesson(PAGE, **query)
 
 
 def shown_value(at: AppTest) -> str:
@@ -34,8 +29,6 @@ def shown_value(at: AppTest) -> str:
     return at.latex[-1].value.strip("$\n ")
 
 
-def counter(at: AppTest) -> str:
-    return next(m.value for m in at.markdown if m.value.startswith("**Step "))
 
 
 def core_values(example: str, **changes: float) -> list[float]:

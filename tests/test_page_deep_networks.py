@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from lesson_app import counter, open_lesson, shown_latex
 from streamlit.testing.v1 import AppTest
 
 from bp_core import deep
@@ -26,13 +27,7 @@ PANEL_VALUE = 5   # the two forms, then the step's column formula, row formula, 
 
 
 def open_page(**query: str) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    for key, value in query.items():
-        at.query_params[key] = value
-    at.run()
-    at.switch_page(PAGE).run()
-    assert not at.exception, at.exception
-    return at
+    return open_lesson(PAGE, **query)
 
 
 def example(depth=D["depth"], width=D["width"], hidden=D["hidden"], biases=D["biases"], seed=D["seed"],
@@ -66,12 +61,8 @@ def expected_values(ex) -> list:
     return values
 
 
-def bare(latex: str) -> str:
-    return latex.strip().removeprefix("$$").removesuffix("$$").strip()
 
 
-def shown_latex(at) -> list[str]:
-    return [bare(element.value) for element in at.latex]
 
 
 def shown_value(at) -> str:
@@ -79,8 +70,6 @@ def shown_value(at) -> str:
     return shown_latex(at)[PANEL_VALUE].removeprefix(r"\footnotesize ")
 
 
-def counter(at) -> str:
-    return next(m.value for m in at.markdown if m.value.startswith("**Step "))
 
 
 def test_page_opens_with_the_default_example():

@@ -1,8 +1,8 @@
 """The gradient-check expander on every stepped lesson: at the notes' examples every gradient agrees with
 its finite difference; on the 2x2x2 lesson, the notes' shortcut switched on shows which gradients it breaks."""
-from pathlib import Path
 
 import pytest
+from lesson_app import open_lesson
 from streamlit.testing.v1 import AppTest
 
 from pages.ui.i18n import t
@@ -11,11 +11,7 @@ PAGES = ["chain_rule_graph", "single_node_chain", "matrix_network", "softmax_jac
 
 
 def open_page(name: str) -> AppTest:
-    at = AppTest.from_file(str(Path(__file__).resolve().parents[1] / "app.py"), default_timeout=60)
-    at.run()
-    at.switch_page(f"pages/{name}.py").run()
-    assert not at.exception
-    return at
+    return open_lesson(f"pages/{name}.py")
 
 
 def verdicts(at) -> list[str]:

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from core_helpers import network_fd, parse_latex_number
+from lesson_app import bare, counter, open_lesson, shown_latex
 from streamlit.testing.v1 import AppTest
 
 from bp_core import Network
@@ -25,14 +26,8 @@ M = P.MATRIX_NET
 PANEL_VALUE = 5  # the forward pass, the W_k layout, then the panel: formula, SymPy, numbers, value
 
 
-def open_page(**query) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    for key, value in query.items():
-        at.query_params[key] = value
-    at.run()
-    at.switch_page(PAGE).run()
-    assert not at.exception, at.exception
-    return at
+def open_page(**query: str) -> AppTest:
+    return open_lesson(PAGE, **query)
 
 
 def example(W=None, x=M["x"], label=M["label"], hidden=M["hidden"], output=M["output"], loss=M["loss"],
@@ -43,20 +38,14 @@ def example(W=None, x=M["x"], label=M["label"], hidden=M["hidden"], output=M["ou
     return net, net.backprop(x, label, lr=lr)
 
 
-def bare(latex: str) -> str:
-    return latex.strip().removeprefix("$$").removesuffix("$$").strip()
 
 
-def shown_latex(at) -> list[str]:
-    return [bare(element.value) for element in at.latex]
 
 
 def shown_value(at) -> str:
     return bare(at.latex[PANEL_VALUE].value)
 
 
-def counter(at) -> str:
-    return next(m.value for m in at.markdown if m.value.startswith("**Step "))
 
 
 def go_to(at, trace, name: str) -> None:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from lesson_app import bare, counter, open_lesson, shown_latex
 from streamlit.testing.v1 import AppTest
 
 from bp_core import Network
@@ -22,14 +23,8 @@ TIMEOUT = 60
 C = P.CHAIN
 
 
-def open_page(**query) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    for key, value in query.items():
-        at.query_params[key] = value
-    at.run()
-    at.switch_page(PAGE).run()
-    assert not at.exception, at.exception
-    return at
+def open_page(**query: str) -> AppTest:
+    return open_lesson(PAGE, **query)
 
 
 def chain(x=C["x"], w1=C["w1"], w2=C["w2"], w3=C["w3"], label=C["label"], hidden=C["hidden"],
@@ -39,17 +34,10 @@ def chain(x=C["x"], w1=C["w1"], w2=C["w2"], w3=C["w3"], label=C["label"], hidden
     return net, net.backprop([x], [label], lr=lr)
 
 
-def bare(latex: str) -> str:
-    """st.latex's body without the $$ ... $$ that AppTest reports around it."""
-    return latex.strip().removeprefix("$$").removesuffix("$$").strip()
 
 
-def shown_latex(at) -> list[str]:
-    return [bare(element.value) for element in at.latex]
 
 
-def counter(at) -> str:
-    return next(m.value for m in at.markdown if m.value.startswith("**Step "))
 
 
 def shown_value(at) -> str:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from lesson_app import bare, counter, open_lesson
 from streamlit.testing.v1 import AppTest
 
 from bp_core import datasets, training
@@ -21,14 +22,8 @@ TIMEOUT = 60
 D = P.TRAINING
 
 
-def open_page(**query) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    for key, value in query.items():
-        at.query_params[key] = value
-    at.run()
-    at.switch_page(PAGE).run()
-    assert not at.exception, at.exception
-    return at
+def open_page(**query: str) -> AppTest:
+    return open_lesson(PAGE, **query)
 
 
 def settings(**changes) -> dict:
@@ -61,16 +56,12 @@ def replay(count: int, **changes) -> list[dict]:
     return out
 
 
-def bare(latex: str) -> str:
-    return latex.strip().removeprefix("$$").removesuffix("$$").strip()
 
 
 def shown_latex(at) -> str:
     return "\n".join(bare(element.value) for element in at.latex)
 
 
-def counter(at) -> str:
-    return next(m.value for m in at.markdown if m.value.startswith("**Step "))
 
 
 def metric(at, label: str) -> str:

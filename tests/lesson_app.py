@@ -1,0 +1,33 @@
+"""What the AppTest tests of the lesson pages share: opening a page (with a link's parameters), and reading
+the step counter and the typeset maths back."""
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+APP = Path(__file__).resolve().parents[1] / "app.py"
+TIMEOUT = 60
+
+
+def open_lesson(page: str, **query: str) -> AppTest:
+    """app.py run once, then the lesson `page` ("pages/<file>.py"), with `query` as the link's parameters."""
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    for key, value in query.items():
+        at.query_params[key] = value
+    at.run()
+    at.switch_page(page).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def counter(at: AppTest) -> str:
+    """The "Step k of n" line as shown (bold markdown)."""
+    return next(m.value for m in at.markdown if m.value.startswith("**Step "))
+
+
+def bare(latex: str) -> str:
+    """st.latex's body without the $$ ... $$ that AppTest reports around it."""
+    return latex.strip().removeprefix("$$").removesuffix("$$").strip()
+
+
+def shown_latex(at: AppTest) -> list[str]:
+    return [bare(element.value) for element in at.latex]
