@@ -31,3 +31,25 @@ def bare(latex: str) -> str:
 
 def shown_latex(at: AppTest) -> list[str]:
     return [bare(element.value) for element in at.latex]
+
+
+def walk_both_ways(at: AppTest, code: str, steps, shown_value) -> None:
+    """Next from step 1 to the last, then Previous back: at each step the counter, the value shown (read by
+    `shown_value(at)`) and the step's formula are those of `steps`, computed by the test from bp_core."""
+    from bp_core.step import value_latex
+    from pages.ui.i18n import t
+
+    n = len(steps)
+    for k, step in enumerate(steps, start=1):
+        assert counter(at) == f"**{t('steps.counter', k=k, n=n)}**"
+        assert shown_value(at) == value_latex(step.value), step.name
+        assert step.formula in shown_latex(at), step.name
+        if k < n:
+            at.button(key=f"{code}-next").click().run()
+    assert at.button(key=f"{code}-next").disabled
+    for k in range(n, 0, -1):
+        assert counter(at) == f"**{t('steps.counter', k=k, n=n)}**"
+        assert shown_value(at) == value_latex(steps[k - 1].value)
+        if k > 1:
+            at.button(key=f"{code}-previous").click().run()
+    assert at.button(key=f"{code}-previous").disabled

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from core_helpers import network_fd, parse_latex_number
-from lesson_app import bare, counter, open_lesson, shown_latex
+from lesson_app import bare, counter, open_lesson, shown_latex, walk_both_ways
 from streamlit.testing.v1 import AppTest
 
 from bp_core import Network
@@ -81,22 +81,8 @@ def test_every_choice_of_activation_output_and_loss():
 
 
 def test_next_walks_every_step_and_previous_walks_back():
-    at = open_page()
     _, trace = example()
-    n = len(trace.steps)
-    for k, step in enumerate(trace.steps, start=1):
-        assert counter(at) == f"**{t('steps.counter', k=k, n=n)}**"
-        assert shown_value(at) == value_latex(step.value), step.name
-        assert step.formula in shown_latex(at), step.name
-        if k < n:
-            at.button(key="mn-next").click().run()
-    assert at.button(key="mn-next").disabled
-    for k in range(n, 0, -1):
-        assert counter(at) == f"**{t('steps.counter', k=k, n=n)}**"
-        assert shown_value(at) == value_latex(trace.steps[k - 1].value)
-        if k > 1:
-            at.button(key="mn-previous").click().run()
-    assert at.button(key="mn-previous").disabled
+    walk_both_ways(open_page(), "mn", trace.steps, shown_value)
 
 
 def test_backward_steps_in_the_notes_order():
