@@ -1,9 +1,10 @@
-"""Backprop Lab's entry point: page config, then navigation over the home page and the lessons.
+"""Backprop Lab's entry point: page config, the classroom controls every page shares, then the chosen page.
 
 Run with ``python -m streamlit run app.py``.
 """
 import streamlit as st
 
+from pages.ui import classroom
 from pages.ui.i18n import t
 from pages.ui.lessons import HOME_FILE, HOME_ICON, LESSONS
 
@@ -14,4 +15,8 @@ lessons = [
     st.Page(lesson.file, title=t(lesson.title_key), icon=lesson.icon, url_path=lesson.url_path)
     for lesson in LESSONS
 ]
-st.navigation({"": [home], t("nav.lessons"): lessons}).run()
+page = st.navigation({"": [home], t("nav.lessons"): lessons})
+# Before the page: the projection toggle and language sit above its inputs, the toolbar above its title.
+classroom.setup(page.url_path)
+classroom.toolbar(page.url_path, lesson=page.url_path in {lesson.url_path for lesson in LESSONS})
+page.run()

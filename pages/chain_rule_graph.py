@@ -17,7 +17,7 @@ from bp_core.derivations import Derivation, derive_graph
 from bp_core.gradcheck import check_graph
 from bp_core.graph import latex_name
 from bp_core.step import Step, factor, num
-from pages.ui import colors, inputs, panel, stepper
+from pages.ui import colors, handout, inputs, panel, stepper
 from pages.ui.gradcheck import gradient_check
 from pages.ui.i18n import t
 
@@ -358,3 +358,4 @@ def render(k: int) -> None:
 
 stepper.walk(CODE, n, render)
 gradient_check(check_graph(example, dict(values)))
+handout.graph(CODE, example, dict(values), tr.steps, (EXAMPLE,))

@@ -14,7 +14,7 @@ import streamlit as st
 from bp_core import deep
 from bp_core import presets as P
 from bp_core.step import matrix, num, value_latex
-from pages.ui import colors, inputs, stepper
+from pages.ui import colors, handout, inputs, stepper
 from pages.ui.gradcheck import gradient_check
 from pages.ui.i18n import t
 from pages.ui.lessons import lesson
@@ -425,6 +425,7 @@ if cursor not in st.session_state and st.query_params.get(cursor, "").isdigit():
     st.session_state[cursor] = min(max(int(st.query_params[cursor]), 1), n_steps)
 stepper.walk(PAGE, n_steps, render)
 gradient_check(checked(**values))
+handout.deep(PAGE, ex.net, ct, FIELDS)
 
 st.divider()
 st.fragment(show_weight)(ex, ct, rt)

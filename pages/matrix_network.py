@@ -15,7 +15,7 @@ from bp_core.derivations import derive
 from bp_core.gradcheck import check_network
 from bp_core.paths import all_paths, notes_slips, shortcut_gap
 from bp_core.step import matrix, num, value_latex
-from pages.ui import inputs, panel, stepper
+from pages.ui import handout, inputs, panel, stepper
 from pages.ui.gradcheck import gradient_check
 from pages.ui.i18n import t
 from pages.ui.lessons import lesson
@@ -226,6 +226,7 @@ stepper.walk(PAGE, len(trace.steps), render)
 shortcut_net = net.replace(output_grad_as_one=st.session_state.get("mn-gradcheck-shortcut", False))
 gradient_check(check_network(shortcut_net, trace.x, trace.label),
                toggle=("mn-gradcheck-shortcut", t(f"{T}.gradcheck_shortcut")))
+handout.network(PAGE, T, net, trace, FIELDS)
 
 st.divider()
 st.fragment(show_path)(net, trace, paths)

@@ -13,7 +13,7 @@ from bp_core.gradcheck import check_network
 from bp_core.paths import notes_slips
 from bp_core.step import num, value_latex
 from bp_core.sweep import loss_curve
-from pages.ui import colors, inputs, panel, stepper
+from pages.ui import colors, handout, inputs, panel, stepper
 from pages.ui.gradcheck import gradient_check
 from pages.ui.i18n import t
 from pages.ui.lessons import lesson
@@ -166,3 +166,4 @@ def render(k: int) -> None:
 
 stepper.walk(PAGE, len(trace.steps), render)
 gradient_check(check_network(net, trace.x, trace.label))
+handout.network(PAGE, T, net, trace, FIELDS)

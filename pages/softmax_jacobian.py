@@ -14,9 +14,9 @@ from bp_core import presets as P
 from bp_core import softmax_lesson as lesson_core
 from bp_core.gradcheck import check_softmax
 from bp_core.softmax_derivations import derive
-from pages.ui import colors, inputs, panel, stepper
+from pages.ui import colors, handout, inputs, panel, stepper
 from pages.ui.gradcheck import gradient_check
-from pages.ui.i18n import t
+from pages.ui.i18n import current_language, t
 from pages.ui.lessons import lesson
 
 CODE = "sj"
@@ -97,7 +97,8 @@ def _layout(fig: go.Figure, title: str, height: int) -> None:
 
 
 @st.cache_data(max_entries=1024, show_spinner=False)
-def probability_figure(z, T, c, j, k, idx: int) -> go.Figure:
+def probability_figure(z, T, c, j, k, idx: int, lang: str) -> go.Figure:
+    """lang is part of the cache key: the titles inside are in the session's language."""
     trace = lesson_data(z, T, c, j, k)[0]
     step, n = trace.steps[idx], trace.n
     xs = list(range(1, n + 1))
@@ -128,7 +129,7 @@ def probability_figure(z, T, c, j, k, idx: int) -> go.Figure:
 
 
 @st.cache_data(max_entries=1024, show_spinner=False)
-def gradient_figure(z, T, c, j, k, idx: int) -> go.Figure:
+def gradient_figure(z, T, c, j, k, idx: int, lang: str) -> go.Figure:
     trace = lesson_data(z, T, c, j, k)[0]
     step, n = trace.steps[idx], trace.n
     xs = list(range(1, n + 1))
@@ -199,7 +200,7 @@ def _symmetric_limit(values: np.ndarray) -> float:
 
 
 @st.cache_data(max_entries=1024, show_spinner=False)
-def jacobian_figure(z, T, c, j, k, idx: int) -> go.Figure:
+def jacobian_figure(z, T, c, j, k, idx: int, lang: str) -> go.Figure:
     """J as an annotated heatmap: entries appear as their steps compute them; (j, k) is the selected cell."""
     trace = lesson_data(z, T, c, j, k)[0]
     step, n = trace.steps[idx], trace.n
@@ -231,7 +232,7 @@ def jacobian_figure(z, T, c, j, k, idx: int) -> go.Figure:
 
 
 @st.cache_data(max_entries=1024, show_spinner=False)
-def batch_figure(z, T, c, j, k, idx: int) -> go.Figure:
+def batch_figure(z, T, c, j, k, idx: int, lang: str) -> go.Figure:
     trace = lesson_data(z, T, c, j, k)[0]
     step, n, B = trace.steps[idx], trace.n, trace.batch
     fig = make_subplots(rows=1, cols=2, subplot_titles=(_c("chart.SB_title"), _c("chart.dB_title")),
@@ -302,9 +303,9 @@ def render(idx: int) -> None:
     with panel_box:
         panel.show_step(step, derivations.get(step.name))
     with left:
-        st.plotly_chart(probability_figure(z, T, c, sel_j, sel_k, idx), width="stretch", config=CHART)
-        st.plotly_chart(gradient_figure(z, T, c, sel_j, sel_k, idx), width="stretch", config=CHART)
-    heat_box.plotly_chart(jacobian_figure(z, T, c, sel_j, sel_k, idx), width="stretch", config=CHART)
+        st.plotly_chart(probability_figure(z, T, c, sel_j, sel_k, idx, current_language()), width="stretch", config=CHART)
+        st.plotly_chart(gradient_figure(z, T, c, sel_j, sel_k, idx, current_language()), width="stretch", config=CHART)
+    heat_box.plotly_chart(jacobian_figure(z, T, c, sel_j, sel_k, idx, current_language()), width="stretch", config=CHART)
     with right:
         st.markdown(f"**{_c('cell_heading')}**")
         if _done(trace, idx, "J"):
@@ -316,7 +317,7 @@ def render(idx: int) -> None:
             st.caption(_c("cell_pending", k=trace.step_index("J") + 1))
     st.markdown(f"**{_c('batch_heading', B=trace.batch)}**")
     st.caption(_c("batch_caption"))
-    st.plotly_chart(batch_figure(z, T, c, sel_j, sel_k, idx), width="stretch", config=CHART)
+    st.plotly_chart(batch_figure(z, T, c, sel_j, sel_k, idx, current_language()), width="stretch", config=CHART)
     with st.expander(_c("note.heading"), icon=":material/edit_note:"):
         st.markdown(_c("note.intro"))
         wrote, gives = slips
@@ -328,6 +329,7 @@ def render(idx: int) -> None:
         st.markdown(_c("note.equals"))
         st.markdown(_c("note.mul"))
         st.markdown(_c("note.weight"))
+    handout.softmax(CODE, trace, [N_FIELD, *Z_FIELDS[:n], T_FIELD, *CLASS_FIELDS])
 
 
 stepper.walk(CODE, n_steps, render)

@@ -15,7 +15,7 @@ import streamlit as st
 from bp_core import datasets, training
 from bp_core import presets as P
 from bp_core.step import matrix, num
-from pages.ui import colors, inputs, stepper
+from pages.ui import colors, handout, inputs, stepper
 from pages.ui.i18n import t
 from pages.ui.lessons import lesson
 
@@ -333,6 +333,7 @@ def show_update(s: Settings, updates, k: int) -> None:
                       width="stretch", config=CHART, key="tr-step-boundary")
     right.plotly_chart(steps_figure(updates, k, t(f"{T}.plot.steps_title")), width="stretch", config=CHART,
                        key="tr-step-loss")
+    handout.training(PAGE, u, *data(s.dataset, s.points, s.noise, s.seed), s.lr, FIELDS)
 
 
 def step_mode(s: Settings) -> None:

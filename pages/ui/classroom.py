@@ -1,7 +1,8 @@
 """The classroom: projection mode, the language, a link to the example, and the list of keys.
 
 app.py calls `setup()` and `toolbar()` on every page before the page runs. Projection mode and the language
-are widgets bound to the URL (``?present=true``, ``?lang=English``), so a bookmark or a shared link keeps them.
+are widgets bound to the URL (``?present=true``, ``?lang=English``; a hand-typed ``?present=1`` or ``?lang=en``
+is rewritten to those), so a bookmark or a shared link keeps them.
 In projection mode the toolbar is keyed ``bp-projection``; the static stylesheet assets/style.css keys on it to
 hide the sidebar and Streamlit's chrome, enlarge type and maths, and lay the current step out as its picture
 beside its derivation. The toolbar keeps the way out: a button (key P) and the Escape key.
@@ -16,11 +17,12 @@ from pathlib import Path
 
 import streamlit as st
 
-from .i18n import DEFAULT_LANGUAGE, catalogue, languages, t
+from .i18n import DEFAULT_LANGUAGE, LANG_KEY, NAME_KEY, catalogue, languages, t
 
 PRESENT = "present"              # session key and URL parameter of projection mode
-LANG = "lang"                    # session key and URL parameter of the language
+LANG = LANG_KEY                  # session key and URL parameter of the language (i18n.t reads it)
 MARKER = "bp-projection"         # the toolbar's key in projection mode: the stylesheet's switch
+NOTICE = "bp-notice"             # session key: (page, names) of the link's values a notice names
 STYLE = Path(__file__).resolve().parents[2] / "assets" / "style.css"
 # Besides Streamlit's "true"/"false", a hand-typed link may say ?present=1.
 ON_WORDS = ("true", "1", "yes", "on")
@@ -107,11 +109,17 @@ def projecting() -> bool:
 
 def language_name(code: str) -> str:
     """A language as its own catalogue names it ("English"); the selector shows it and writes it into the URL."""
-    return catalogue(code).get("classroom.language_name", code)
+    return catalogue(code).get(NAME_KEY, code)
+
+
+def _forget_notice() -> None:
+    """Once the learner sets projection mode or the language, the notice about the link's values has done its job."""
+    st.session_state.pop(NOTICE, None)
 
 
 def _set_projection(on: bool) -> None:
     st.session_state[PRESENT] = on
+    _forget_notice()
 
 
 def _ignored_link_values() -> list[str]:
@@ -121,7 +129,7 @@ def _ignored_link_values() -> list[str]:
     if present and (len(present) > 1 or present[-1].strip().lower() not in ON_WORDS + OFF_WORDS):
         bad.append(PRESENT)
     lang = st.query_params.get_all(LANG)
-    if lang and (len(lang) > 1 or lang[-1] not in map(language_name, languages())):
+    if lang and (len(lang) > 1 or lang[-1] not in languages() + tuple(map(language_name, languages()))):
         bad.append(LANG)
     return bad
 
@@ -138,20 +146,28 @@ def setup(page: str) -> None:
 
     bad = _ignored_link_values()
     if bad:
-        st.session_state["bp-notice"] = (page, bad)
-    if PRESENT not in st.session_state:  # first run: a hand-typed ?present=1 turns it on too
-        raw = st.query_params.get(PRESENT, "").strip().lower()
-        if raw in ON_WORDS[1:]:
-            st.session_state[PRESENT] = True
+        st.session_state[NOTICE] = (page, bad)
+    # First run of a hand-typed link: Streamlit reads only ?present=true and a language by the name the selector
+    # shows, so ?present=1 and ?lang=<code> are rewritten to those (neither parameter is bound to its widget
+    # before the widget first exists) and the app runs again from the rewritten link.
+    rewrite = {}
+    if PRESENT not in st.session_state and st.query_params.get(PRESENT, "").strip().lower() in ON_WORDS[1:]:
+        rewrite[PRESENT] = "true"
+    if LANG not in st.session_state and st.query_params.get(LANG) in languages():
+        rewrite[LANG] = language_name(st.query_params[LANG])
+    if rewrite:
+        st.query_params.update(rewrite)
+        st.rerun()
 
     with st.sidebar:
-        st.toggle(t("classroom.projection"), key=PRESENT, bind="query-params", help=t("classroom.projection_help"))
+        st.toggle(t("classroom.projection"), key=PRESENT, bind="query-params", help=t("classroom.projection_help"),
+                  on_change=_forget_notice)
         st.selectbox(t("classroom.language"), languages(), index=languages().index(DEFAULT_LANGUAGE), key=LANG,
-                     format_func=language_name, bind="query-params")
+                     format_func=language_name, bind="query-params", on_change=_forget_notice)
 
 
 def toolbar(page: str, lesson: bool) -> None:
-    """Top right of the page: the keys (on a lesson), the link to this example, and projection mode on or off.
+    """Top right of the page: the keys and the link to this example (on a lesson), and projection mode on or off.
 
     Then, on the page a link opened, a notice naming the link's values for the language or projection mode that
     were ignored.
@@ -162,16 +178,16 @@ def toolbar(page: str, lesson: bool) -> None:
         if lesson:
             with st.popover(t("classroom.keys.button"), icon=":material/keyboard:", key="bp-keys"):
                 keys_help()
-        with st.popover(t("classroom.copy_link"), icon=":material/link:", key="bp-copy-link",
-                        help=t("classroom.copy_link_help")):
-            st.html('<p class="bp-link-status" role="status" aria-live="polite"></p><p class="bp-link-text"></p>')
+            with st.popover(t("classroom.copy_link"), icon=":material/link:", key="bp-copy-link",
+                            help=t("classroom.copy_link_help")):
+                st.html('<p class="bp-link-status" role="status" aria-live="polite"></p><p class="bp-link-text"></p>')
         if on:
             st.button(t("classroom.leave"), key="bp-leave-projection", shortcut="P", on_click=_set_projection,
                       args=(False,), icon=":material/close_fullscreen:")
         else:
             st.button(t("classroom.enter"), key="bp-enter-projection", shortcut="P", on_click=_set_projection,
                       args=(True,), icon=":material/slideshow:", help=t("classroom.enter_help"))
-    notice = st.session_state.get("bp-notice")
+    notice = st.session_state.get(NOTICE)
     if notice and notice[0] == page:
         st.warning(t("inputs.ignored", names=", ".join(notice[1])), icon=":material/link_off:")
 

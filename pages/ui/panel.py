@@ -6,6 +6,7 @@ import streamlit as st
 from bp_core.derivations import Derivation
 from bp_core.step import Step, value_latex
 
+from .classroom import projecting
 from .i18n import t
 
 # Past this many characters of LaTeX the numbers get a row of their own instead of a narrow column.
@@ -14,11 +15,12 @@ SIDE_BY_SIDE_LIMIT = 160
 
 def show_step(step: Step, derivation: Derivation | None) -> None:
     """The step's meaning in words, its formula in the notes' notation, then the three views: side by side
-    when they fit, one under the other (same order) when the numbers are long (matrices)."""
+    when they fit, one under the other (same order) when the numbers are long (matrices) or in projection mode,
+    where the step has half the screen beside its picture and its maths is set larger (assets/style.css)."""
     st.markdown(f"**{t('phase.' + step.phase)}** · {t('step.' + step.kind, **step.params)}")
     st.latex(step.formula)
     value = value_latex(step.value)
-    if len(step.numbers) + len(value) <= SIDE_BY_SIDE_LIMIT:
+    if len(step.numbers) + len(value) <= SIDE_BY_SIDE_LIMIT and not projecting():
         sympy_col, numbers_col, value_col = st.columns([3, 4, 2])
     else:
         sympy_col, numbers_col, value_col = st.container(), st.container(), st.container()

@@ -89,16 +89,35 @@ def walk(page: str, n: int, render: Callable[[int], None]) -> None:
         panel()
 
 
+def _step_number(raw: str, n: int) -> int | None:
+    """A link's step as a number of this example (1..n), or None if it is not one."""
+    if raw.isascii() and raw.isdigit() and len(raw) < 10 and 1 <= int(raw) <= n:
+        return int(raw)
+    return None
+
+
 def _seed_from_url(key: str, n: int) -> None:
     """On first load, take the step from the link so the counter and buttons agree with it; a value
     that is not a step number of this example is named in a notice and step 1 is used."""
     raw = st.query_params.get(key)
     if raw is None:
         return
-    if raw.isascii() and raw.isdigit() and len(raw) < 10 and 1 <= int(raw) <= n:
-        st.session_state[key] = int(raw)
+    step = _step_number(raw, n)
+    if step is not None:
+        st.session_state[key] = step
     else:
         st.warning(t("inputs.ignored", names=key), icon=":material/link_off:")
+
+
+def _step_binding(key: str, n: int) -> str | None:
+    """Bind the step box to the URL, except in the run that opens a link whose step is not a step number:
+    Streamlit's whole-number box fails on a link's "inf" or 400 digits (OverflowError), so that value is
+    dropped from the address and the box left unbound for this one run; the next run binds it again."""
+    raw = st.query_params.get(key)
+    if raw is not None and _step_number(raw, n) is None:
+        del st.query_params[key]
+        return None
+    return "query-params"
 
 
 def _autoplay_tick(page: str, n: int, seconds: float) -> None:
@@ -130,4 +149,4 @@ def controls(page: str, n: int) -> None:
                   width="content")
         st.markdown(f"**{t('steps.counter', k=k, n=n)}**", width="content")
         st.number_input(t("steps.goto"), min_value=1, max_value=n, step=1, key=cursor_key(page),
-                        bind="query-params", label_visibility="collapsed", width=110)
+                        bind=_step_binding(cursor_key(page), n), label_visibility="collapsed", width=110)

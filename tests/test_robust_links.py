@@ -1,0 +1,412 @@
+"""Hostile links (issue 7): every page opened with every parameter bound to its widgets set to hostile values
+(nan, inf, -inf, 1e309, empty, a string, a script tag, SQL, 10,000 characters, control characters, a repeated
+parameter) shows the default and a notice naming the parameter, and raises nothing. No text from a URL is ever
+rendered as HTML or handed to eval, sympify or parse_expr (a static scan of the code, and a watch on those
+functions while the hostile links run).
+
+The parameters are discovered, not listed: the widgets of a page's first run that are bound to the URL, and those
+that appear when a bound select box, radio or toggle takes another value or a bound slider its maximum.
+"""
+from __future__ import annotations
+
+import ast
+import builtins
+import contextlib
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import pytest
+import sympy
+from streamlit.testing.v1.element_tree import Radio, Selectbox, SelectSlider, Slider, Toggle, Widget
+from sympy.parsing import sympy_parser
+from test_robust_pages import apply, bound, choices, current, nodes, open_page, texts
+
+from pages.ui.lessons import HOME_FILE, LESSONS
+
+ROOT = Path(__file__).resolve().parents[1]
+PAGES = [HOME_FILE] + [lesson.file for lesson in LESSONS]
+HOSTILE = {
+    "nan": "nan",
+    "inf": "inf",
+    "-inf": "-inf",
+    "1e309": "1e309",
+    "empty": "",
+    "string": "abc",
+    "script": "<script>alert(1)</script>",
+    "sql": "'; DROP TABLE x; --",
+    "10k": "1" * 10_000,
+    "control": "\u0000\u202e",
+    "repeated": None,  # two valid, different values of the parameter: see repeated()
+}
+# values that must never come back on the page, as text or markup
+ECHO = ("<script>alert(1)</script>", "'; DROP TABLE x; --", "1" * 10_000, "\u0000\u202e")
+
+
+@dataclass(frozen=True)
+class Param:
+    key: str
+    kind: str              # the widget's type
+    default: object        # the widget's value on a link-less first run
+    pair: tuple[str, str]  # two different valid values as a link writes them
+
+
+def _link_value(widget: Widget, value) -> str:
+    """A value as the URL writes it: the option's label, true/false, the number."""
+    if isinstance(value, tuple) and value and value[0] == "label":
+        return value[1]
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def _param(widget: Widget) -> Param:
+    ends = [c for c in choices(widget) if c != "click"]
+    pair = (_link_value(widget, ends[0]), _link_value(widget, ends[-1])) if len(ends) >= 2 else ("", "")
+    return Param(widget.proto.query_param_key, type(widget).__name__.removeprefix("ByLabel"), widget.value, pair)
+
+
+@lru_cache(maxsize=None)
+def discover(file: str) -> tuple[Param, ...]:
+    """The page's URL parameters with their defaults, found by running it: first as it opens, then with each
+    bound select box, radio or toggle at each of its values and each bound slider at its maximum, one at a
+    time and put back, to reveal the widgets that only appear then (the deep page's per-layer widths, the
+    softmax page's fourth logit)."""
+    at = open_page(file)
+    found = {key: _param(w) for key, w in bound(at).items()}
+    for key, w in list(bound(at).items()):
+        if not isinstance(w, (Selectbox, Radio, Toggle, Slider, SelectSlider)):
+            continue
+        before = current(w)
+        tries = choices(w)[-1:] if isinstance(w, (Slider, SelectSlider)) else choices(w)
+        for value in tries + [before]:
+            widget = bound(at).get(key)
+            if widget is None or getattr(widget.proto, "disabled", False):
+                break
+            apply(widget, value)
+            at.run()
+            for new_key, new in bound(at).items():
+                found.setdefault(new_key, _param(new))
+    return tuple(found.values())
+
+
+def shown_value(at, key: str):
+    w = bound(at).get(key)
+    return None if w is None else w.value
+
+
+def notices(at) -> str:
+    """The warnings of the page, and of the session's first run (where app-wide parameters are named)."""
+    return "\n".join([w.value for w in at.warning] + getattr(at, "first_warnings", []))
+
+
+def link_for(params: tuple[Param, ...], name: str) -> dict:
+    value = HOSTILE[name]
+    return {p.key: (list(p.pair) if value is None else value) for p in params}
+
+
+@contextlib.contextmanager
+def watch_parsers():
+    """Record every call of eval, sympify or parse_expr whose text argument holds a link's value."""
+    calls = []
+    originals = {"eval": builtins.eval, "sympify": sympy.sympify, "parse_expr": sympy_parser.parse_expr}
+
+    def recorder(name):
+        def wrapped(*args, **kwargs):
+            for arg in list(args) + list(kwargs.values()):
+                if isinstance(arg, str) and any(marker in arg for marker in ("alert(1)", "DROP TABLE", "1" * 50)):
+                    calls.append((name, arg[:80]))
+            return originals[name](*args, **kwargs)
+        return wrapped
+
+    builtins.eval = recorder("eval")
+    sympy.sympify = recorder("sympify")
+    sympy_parser.parse_expr = recorder("parse_expr")
+    try:
+        yield calls
+    finally:
+        builtins.eval = originals["eval"]
+        sympy.sympify = originals["sympify"]
+        sympy_parser.parse_expr = originals["parse_expr"]
+
+
+def check_link(at, params: tuple[Param, ...], name: str, what: str) -> None:
+    errors = [e.value[:300] for e in at.exception] + [e[:300] for e in getattr(at, "first_exceptions", [])]
+    assert not errors, f"{what}: {errors}"
+    said = notices(at)
+    unnamed = [p.key for p in params if p.key not in said]
+    assert not unnamed, f"{what}: no notice names {unnamed}; notices: {said!r}"
+    wrong = {p.key: (shown_value(at, p.key), p.default) for p in params
+             if p.key in bound(at) and shown_value(at, p.key) != p.default}
+    assert not wrong, f"{what}: not the default (shown, default): {wrong}"
+    if HOSTILE[name] in ECHO:
+        echoed = [kind for kind, text in texts(at) if HOSTILE[name] in text]
+        assert not echoed, f"{what}: the link's value is shown back in {echoed}"
+
+
+# -- known bugs: (page, hostile value) -> reason; each is a strict xfail of test_hostile_link ------------------
+OVERFLOW = (
+    "pages/deep_networks.py: the seed box dn-seed (Whole(number_box=True), an int st.number_input bound to the URL) "
+    "raises OverflowError 'cannot convert float infinity to integer' inside Streamlit for ?dn-seed=inf, -inf, "
+    "1e309 or 10,000 digits (the page crashes; the notice is shown above the exception). Expected seed 0 and the "
+    "notice. Fix as pages/ui/stepper.py _step_binding does for the step box: on the link's first run, drop a URL "
+    "value that Whole.accepts() refuses before the widget is created")
+DIGITS = (
+    "pages/deep_networks.py: ?dn-step=<10,000 digits> raises ValueError 'Exceeds the limit (4300 digits) for "
+    "integer string conversion' in the page's own cursor seeding (`int(st.query_params[cursor])` after "
+    "`.isdigit()`, near the end of the page), and no notice names dn-step. Expected step 1 and the notice: use "
+    "stepper._step_number (which checks len(raw) < 10) or drop the work-around")
+REPEATED = (
+    "pages/ui/inputs.py url_notice (and the pages' own fields): a repeated parameter (?k=a&k=b, both valid) is "
+    "named in the notice 'so the default is used', but Streamlit binds the last value b, so the page shows b "
+    "(e.g. ?tr-dataset=Two moons&tr-dataset=Concentric circles shows circles; ?dn-seed=0&dn-seed=9999 shows "
+    "9999; ?mn-hidden=relu&mn-hidden=tanh shows tanh; pages/ui/classroom.py has the same for "
+    "?lang=English&lang=繁體中文, which shows the page in Traditional Chinese). Expected the default, as the notice "
+    "says. Fix: on the "
+    "link's first run, before the widgets exist, replace a repeated parameter by its default in st.query_params "
+    "(or drop it), or accept the last value and not name it")
+LOST_NAMES = (
+    "pages/ui/inputs.py url_notice + pages/deep_networks.py refuse_rounded_links: a link that sets every deep-page "
+    "parameter to a bad value (e.g. all = 'nan') shows a notice naming only dn-width1, dn-width2, dn-width3 (and "
+    "dn-step), not dn-depth, dn-same, dn-hidden, dn-output, dn-biases, dn-seed, dn-scale: the page's own "
+    "st.rerun() (refuse_rounded_links) runs url_notice again, the widgets have by then removed their bad values "
+    "from the URL, and url_notice overwrites the stored list with the per-layer widths still there (their "
+    "widgets are not shown). Expected every bad parameter named. Fix: url_notice merges into the stored list "
+    "(st.session_state[seen] = previous + new) instead of replacing it")
+KNOWN: dict[tuple[str, str], str] = {
+    **{("pages/deep_networks.py", name): LOST_NAMES for name in ("nan", "empty", "string", "script", "sql",
+                                                                 "control")},
+    ("pages/deep_networks.py", "inf"): OVERFLOW,
+    ("pages/deep_networks.py", "-inf"): OVERFLOW,
+    ("pages/deep_networks.py", "1e309"): OVERFLOW,
+    ("pages/deep_networks.py", "10k"): OVERFLOW + "; and " + DIGITS,
+}
+
+
+def _cases():
+    for file in PAGES:
+        for name in HOSTILE:
+            reason = KNOWN.get((file, name)) or (REPEATED if name == "repeated" else None)
+            marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
+            yield pytest.param(file, name, marks=marks, id=f"{Path(file).stem}-{name}")
+
+
+@pytest.mark.parametrize("file, name", list(_cases()))
+def test_hostile_link(file, name):
+    """Every parameter of the page at once set to the hostile value: the defaults, a notice naming each, no
+    exception, the value never shown back, and never parsed as code."""
+    params = discover(file)
+    with watch_parsers() as parsed:
+        at = open_page(file, link_for(params, name))
+    check_link(at, params, name, f"{file}?{name}")
+    assert not parsed, f"{file}?{name}: a link's text reached {parsed}"
+
+
+@pytest.mark.parametrize("file", PAGES, ids=[Path(f).stem for f in PAGES])
+def test_each_parameter_alone(file):
+    """Each parameter alone with one hostile value (taking turns through the list), so that no field's check
+    relies on another's: the default, a notice naming it, no exception. Known bugs excepted (see KNOWN)."""
+    params = discover(file)
+    # a parameter alone loses no name (LOST_NAMES needs several at once); the overflows are still known bugs
+    names = [n for n in HOSTILE if n != "repeated" and KNOWN.get((file, n), LOST_NAMES) is LOST_NAMES]
+    failures = []
+    for i, p in enumerate(params):
+        name = names[i % len(names)]
+        at = open_page(file, {p.key: HOSTILE[name]})
+        try:
+            check_link(at, (p,), name, f"{file}?{p.key}={name}")
+        except AssertionError as error:
+            failures.append(str(error))
+    assert not failures, "\n".join(failures)
+
+
+def test_every_page_has_parameters_to_attack():
+    """The discovery works: every lesson page binds its example to the URL (and the step to ?<code>-step)."""
+    for lesson in LESSONS:
+        keys = {p.key for p in discover(lesson.file)}
+        assert any(k.endswith("-step") for k in keys), (lesson.file, keys)
+        assert len(keys) >= 3, (lesson.file, keys)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# static: no URL text is rendered as HTML or parsed as code
+# ---------------------------------------------------------------------------------------------------------
+def _python_files(*folders: str) -> list[Path]:
+    out = []
+    for folder in folders:
+        path = ROOT / folder
+        out += [path] if path.is_file() else sorted(path.rglob("*.py"))
+    return out
+
+
+def _calls(path: Path):
+    """(enclosing function, call node) for every call in a file."""
+    tree = ast.parse(path.read_text(), filename=str(path))
+    parents = {}
+    for node in ast.walk(tree):
+        for child in ast.iter_child_nodes(node):
+            parents[child] = node
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            scope, up = "<module>", parents.get(node)
+            while up is not None:
+                if isinstance(up, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    scope = up.name
+                    break
+                up = parents.get(up)
+            yield scope, node
+
+
+def _name(call: ast.Call) -> str:
+    f = call.func
+    return f.attr if isinstance(f, ast.Attribute) else f.id if isinstance(f, ast.Name) else ""
+
+
+def _literal(node: ast.AST) -> bool:
+    """A constant string, or an f-string/concatenation of constants and names (module constants) only."""
+    if isinstance(node, ast.Constant):
+        return True
+    if isinstance(node, ast.Name):
+        return node.id.isupper() or node.id.startswith("_") and node.id[1:].isupper()
+    if isinstance(node, ast.BinOp):
+        return _literal(node.left) and _literal(node.right)
+    return False
+
+
+# Reviewed calls with a computed argument: (file, function, what it renders) -> why no URL text is in it.
+REVIEWED_HTML = {
+    ("pages/ui/classroom.py", "setup"): "catalogue messages, html.escape(quote=True)'d, and a constant script",
+}
+REVIEWED_PARSE = {
+    ("bp_core/derivations.py", "fn"): "sp.sympify on SymPy expressions the builder made, never on text",
+}
+HTML_CALLS = {"html"}
+PARSE_CALLS = {"sympify", "parse_expr", "parse_latex", "S", "lambdastr"}       # as a name or an attribute
+BUILTIN_PARSE_CALLS = {"eval", "exec", "compile", "__import__"}                  # as a bare name
+PARSING_MODULES = ("sympy.parsing", "pickle", "marshal", "dill", "shelve")
+
+
+def test_no_url_text_is_rendered_as_html():
+    """st.html, components.html and unsafe_allow_html only ever get constant text (or a reviewed exception)."""
+    found = []
+    for path in _python_files("pages", "app.py"):
+        rel = path.relative_to(ROOT).as_posix()
+        for scope, call in _calls(path):
+            unsafe = any(k.arg == "unsafe_allow_html" and not (isinstance(k.value, ast.Constant) and not k.value.value)
+                         for k in call.keywords)
+            if _name(call) in HTML_CALLS or unsafe:
+                argument = call.args[0] if call.args else None
+                if argument is not None and not _literal(argument) and (rel, scope) not in REVIEWED_HTML:
+                    found.append(f"{rel}:{call.lineno} in {scope}: {ast.unparse(call)[:120]}")
+                if unsafe:
+                    found.append(f"{rel}:{call.lineno} in {scope}: unsafe_allow_html: {ast.unparse(call)[:120]}")
+    assert not found, "HTML built from non-constant text:\n" + "\n".join(found)
+
+
+def test_nothing_parses_user_text_as_code():
+    """No eval, exec, compile, sympify, parse_expr, parse_latex, nor an import of sympy.parsing or pickle, in
+    bp_core, pages or app.py, but the reviewed sympify of SymPy objects."""
+    found = []
+    for path in _python_files("bp_core", "pages", "app.py"):
+        rel = path.relative_to(ROOT).as_posix()
+        for scope, call in _calls(path):
+            name = _name(call)
+            bare = isinstance(call.func, ast.Name)
+            if (name in PARSE_CALLS or (bare and name in BUILTIN_PARSE_CALLS)) and (rel, scope) not in REVIEWED_PARSE:
+                if name == "S" and not (call.args and isinstance(call.args[0], ast.Constant)
+                                        and isinstance(call.args[0].value, str)):
+                    continue  # sp.S(number) builds a SymPy number; sp.S("text") would parse
+                found.append(f"{rel}:{call.lineno} in {scope}: {ast.unparse(call)[:120]}")
+        for node in ast.walk(ast.parse(path.read_text())):
+            modules = ([a.name for a in node.names] if isinstance(node, ast.Import)
+                       else [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            modules += [f"{node.module}.{a.name}" for a in node.names] if isinstance(node, ast.ImportFrom) else []
+            for module in modules:
+                if module.startswith(PARSING_MODULES) or module.endswith(".parse_expr"):
+                    found.append(f"{rel}:{node.lineno}: imports {module}")
+    assert not found, "code that parses text:\n" + "\n".join(found)
+
+
+def test_reviewed_exceptions_still_exist():
+    """The reviewed calls are still where they were (so a stale exception does not hide a new call)."""
+    for (rel, scope) in list(REVIEWED_HTML) + list(REVIEWED_PARSE):
+        scopes = {s for s, call in _calls(ROOT / rel)}
+        assert scope in scopes, f"{rel} has no function {scope} any more: review and update the list"
+
+
+def test_url_values_are_only_compared_or_parsed_as_numbers():
+    """In pages/, every read of st.query_params is compared, tested or converted to a number: never put into
+    markdown, HTML, a message or a format string."""
+    found = []
+    for path in _python_files("pages", "app.py"):
+        rel = path.relative_to(ROOT).as_posix()
+        tree = ast.parse(path.read_text())
+        for node in ast.walk(tree):
+            if isinstance(node, ast.JoinedStr):
+                for part in ast.walk(node):
+                    if isinstance(part, ast.Attribute) and part.attr == "query_params":
+                        found.append(f"{rel}:{node.lineno}: {ast.unparse(node)[:100]}")
+            if isinstance(node, ast.Call) and _name(node) in {"markdown", "html", "write", "caption", "text",
+                                                              "warning", "error", "info", "latex", "t"}:
+                for arg in list(node.args) + [k.value for k in node.keywords]:
+                    for part in ast.walk(arg):
+                        if isinstance(part, ast.Attribute) and part.attr == "query_params":
+                            found.append(f"{rel}:{node.lineno}: {ast.unparse(node)[:100]}")
+    assert not found, "URL text flows into shown text:\n" + "\n".join(found)
+
+
+def test_harness_finds_every_kind_of_bound_widget():
+    """The discovery and the comparison of defaults see each kind of bound widget the pages use."""
+    kinds = {p.kind for lesson in LESSONS for p in discover(lesson.file)}
+    assert {"Slider", "Selectbox", "NumberInput"} <= kinds, kinds
+    assert any(isinstance(n, Widget) for n in nodes(open_page(LESSONS[0].file)))
+
+
+# ---------------------------------------------------------------------------------------------------------
+# server settings: .streamlit/config.toml, and the same in docs/deployment.md
+# ---------------------------------------------------------------------------------------------------------
+REQUIRED_SETTINGS = {
+    ("browser", "gatherUsageStats"): False,
+    ("server", "headless"): True,
+    ("server", "enableXsrfProtection"): True,
+    ("server", "enableCORS"): True,
+    ("server", "maxUploadSize"): 1,
+    ("server", "maxMessageSize"): 10,
+    ("server", "enableStaticServing"): False,
+    ("server", "enableWebsocketCompression"): False,
+    ("server", "enableAgentApi"): False,
+    ("server", "maxCacheDataSize"): "256mb",
+}
+
+
+def test_server_settings_in_config_toml():
+    import tomllib
+
+    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
+    wrong = {f"{s}.{o}": (config.get(s, {}).get(o), v) for (s, o), v in REQUIRED_SETTINGS.items()
+             if config.get(s, {}).get(o) != v}
+    assert not wrong, f"(found, wanted): {wrong}"
+    for secret in ("cookieSecret", "sslKeyFile"):
+        assert secret not in config.get("server", {}), f"server.{secret} must not be committed"
+
+
+def test_server_settings_are_what_streamlit_reads():
+    """Streamlit itself, started in the repository, reads the same values (a misspelt option is ignored)."""
+    import subprocess
+    import sys
+
+    shown = subprocess.run([sys.executable, "-m", "streamlit", "config", "show"], cwd=ROOT, capture_output=True,
+                           text=True, timeout=120).stdout
+    for (_, option), value in REQUIRED_SETTINGS.items():
+        text = (str(value).lower() if isinstance(value, bool) else f'"{value}"' if isinstance(value, str)
+                else str(value))
+        assert f"\n{option} = {text}\n" in shown, f"streamlit does not read {option} = {text}"
+
+
+def test_server_settings_documented_for_a_proxy():
+    doc = (ROOT / "docs" / "deployment.md").read_text()
+    for (section, option), value in REQUIRED_SETTINGS.items():
+        assert f"`{section}.{option}`" in doc, f"docs/deployment.md does not document {section}.{option}"
+    for option in ("server.cookieSecret", "server.allowedHosts", "server.address", "client.showErrorDetails",
+                   "server.baseUrlPath", "server.fileWatcherType"):
+        assert f"`{option}`" in doc, f"docs/deployment.md says nothing about {option} behind a proxy"
