@@ -14,8 +14,10 @@ import streamlit as st
 
 from bp_core import datasets, training
 from bp_core import presets as P
+from bp_core.gradcheck import check_network
 from bp_core.step import matrix, num
 from pages.ui import colors, handout, inputs, stepper
+from pages.ui.gradcheck import gradient_check
 from pages.ui.i18n import t
 from pages.ui.lessons import lesson
 
@@ -333,7 +335,10 @@ def show_update(s: Settings, updates, k: int) -> None:
                       width="stretch", config=CHART, key="tr-step-boundary")
     right.plotly_chart(steps_figure(updates, k, t(f"{T}.plot.steps_title")), width="stretch", config=CHART,
                        key="tr-step-loss")
-    handout.training(PAGE, u, *data(s.dataset, s.points, s.noise, s.seed), s.lr, FIELDS)
+    X, Y = data(s.dataset, s.points, s.noise, s.seed)
+    handout.training(PAGE, u, X, Y, s.lr, FIELDS)
+    if u.dW is not None:  # this update's gradients, on its mini-batch
+        gradient_check(check_network(u.before, X[u.indices], Y[u.indices]))
 
 
 def step_mode(s: Settings) -> None:

@@ -7,7 +7,7 @@ from streamlit.testing.v1 import AppTest
 
 from pages.ui.i18n import t
 
-PAGES = ["chain_rule_graph", "single_node_chain", "matrix_network", "softmax_jacobian"]
+PAGES = ["chain_rule_graph", "single_node_chain", "matrix_network", "softmax_jacobian", "deep_networks", "training"]
 
 
 def open_page(name: str) -> AppTest:
