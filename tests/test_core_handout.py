@@ -5,6 +5,7 @@ its check. The expected values come from bp_core called here, never from the han
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import dataclasses
 import itertools
 import json
@@ -103,7 +104,10 @@ def execute(notebooks: list[nbformat.NotebookNode], cwd: Path, env: dict | None 
         kwargs = {} if env is None else {"env": env}
         return await asyncio.gather(*(c.async_execute(**kwargs) for c in clients))
 
-    return list(asyncio.run(run_all()))
+    # In a thread of its own: a test that ran before (Playwright's sync API) may have left an event loop
+    # running in this one, where asyncio.run() is refused.
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return list(pool.submit(asyncio.run, run_all()).result())
 
 
 def recomputed(nb: nbformat.NotebookNode) -> dict:
