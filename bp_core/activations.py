@@ -5,8 +5,9 @@ and lives in softmax.py.
 """
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 
 import numpy as np
 
@@ -24,7 +25,7 @@ def _sigmoid(h):
     return np.exp(-np.logaddexp(0.0, -np.asarray(h, dtype=float)))
 
 
-ACTIVATIONS: dict[str, Activation] = {
+ACTIVATIONS: Mapping[str, Activation] = MappingProxyType({
     "identity": Activation("identity", lambda h: h * 1.0, lambda h: np.ones_like(h, dtype=float), r"\operatorname{id}"),
     # ReLU'(0) is taken as 0, as in the notes (x <= 0 -> 0).
     "relu": Activation("relu", lambda h: np.maximum(h, 0.0), lambda h: (h > 0).astype(float), r"\operatorname{ReLU}"),
@@ -33,6 +34,6 @@ ACTIVATIONS: dict[str, Activation] = {
     "sigmoid": Activation("sigmoid", _sigmoid, lambda h: _sigmoid(h) * _sigmoid(-np.asarray(h, dtype=float)),
                           r"\sigma"),
     "tanh": Activation("tanh", np.tanh, lambda h: 1.0 - np.tanh(h) ** 2, r"\tanh"),
-}
+})
 
 sigmoid = _sigmoid

@@ -8,6 +8,8 @@ every point lies roughly in [-1.5, 1.5]^2. Same name, n, seed and noise: the sam
 """
 from __future__ import annotations
 
+from types import MappingProxyType
+
 import numpy as np
 
 from . import validation
@@ -66,7 +68,7 @@ def _circles(rng: np.random.Generator, count: int, cls: int) -> np.ndarray:
     return radius * np.stack([np.cos(t), np.sin(t)], axis=1)
 
 
-_SHAPES = {"xor": _xor, "moons": _moons, "circles": _circles}
+_SHAPES = MappingProxyType({"xor": _xor, "moons": _moons, "circles": _circles})
 
 
 def _whole(what: str, value) -> int:

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from types import MappingProxyType
 
 import numpy as np
 
@@ -45,16 +46,17 @@ DEFAULT_OUTPUT = "sigmoid"
 DEFAULT_LOSS = "half_sse"   # note 004's E = 1/2 |f_out(...) - y|^2
 
 from .network_steps import OUTPUT_LATEX  # noqa: E402  (one table of the output functions)
-LOSS_LATEX = {
+
+LOSS_LATEX = MappingProxyType({
     "half_sse": r"L = \tfrac{1}{2} \lVert x^{(N)} - y \rVert^2",
     "mse": r"L = \tfrac{1}{n} \lVert x^{(N)} - y \rVert^2",
     "cross_entropy": r"L = -\textstyle\sum_j y_j \log x^{(N)}_j",
-}
-DX_LATEX = {
+})
+DX_LATEX = MappingProxyType({
     "half_sse": r"\frac{\partial L}{\partial x^{(N)}} = x^{(N)} - y",
     "mse": r"\frac{\partial L}{\partial x^{(N)}} = \tfrac{2}{n}\left(x^{(N)} - y\right)",
     "cross_entropy": r"\frac{\partial L}{\partial x^{(N)}} = -y \oslash x^{(N)}",
-}
+})
 
 
 # -- the example ------------------------------------------------------------------------------------
@@ -172,6 +174,14 @@ def column_backprop(net: Network, x, label, steps: bool = True) -> ColumnTrace:
     if x.size != net.widths[0] or label.size != net.widths[-1]:
         raise ValueError(f"x must have {net.widths[0]} entries and the label {net.widths[-1]}; "
                          f"got {x.size} and {label.size}")
+    if net.loss == "cross_entropy":
+        validation.probabilities("labels y for cross_entropy", label)
+    with np.errstate(over="ignore", invalid="ignore"):  # an overflow is refused in words, where it happens
+        return _column_backprop(net, x, label, steps)
+
+
+def _column_backprop(net: Network, x: np.ndarray, label: np.ndarray, steps: bool) -> ColumnTrace:
+    finite = validation.finite_result
     N = net.depth
     f = ACTIVATIONS[net.hidden]
     W = [readonly(Wr.T) for Wr in net.weights]
@@ -180,7 +190,7 @@ def column_backprop(net: Network, x, label, steps: bool = True) -> ColumnTrace:
     # forward: p(k+1) = W_k f(p(k)) + b(k), where f(p(0)) is the input itself
     p, xs = [x[:, None]], [x[:, None]]
     for k in range(N):
-        p_next = validation.finite_result(f"p({k + 1})", W[k] @ xs[k] + (0.0 if b is None else b[k]))
+        p_next = finite(f"p({k + 1})", W[k] @ xs[k] + (0.0 if b is None else b[k]))
         p.append(p_next)
         if k < N - 1:
             xs.append(f.f(p_next))
@@ -192,8 +202,8 @@ def column_backprop(net: Network, x, label, steps: bool = True) -> ColumnTrace:
     y, t = xs[N].T, label[None, :]
     if net.loss == "cross_entropy" and net.output == "identity" and np.any(y <= 0):
         raise ValueError("cross_entropy needs outputs in (0, 1]: use a softmax or sigmoid output")
-    loss = loss_fn.value(y, t)
-    dx = loss_fn.grad(y, t).T
+    loss = finite("the loss", loss_fn.value(y, t))
+    dx = finite(f"dL/dx({N})", loss_fn.grad(y, t).T)
 
     # backward: the base case, then delta(k) = (W_k^T delta(k+1)) o f'(p(k)) down to the input
     delta = [None] * (N + 1)
@@ -205,10 +215,11 @@ def column_backprop(net: Network, x, label, steps: bool = True) -> ColumnTrace:
         delta[N] = J.T @ dx
     else:
         delta[N] = ACTIVATIONS[net.output].df(p[N]) * dx
+    finite(f"delta({N})", delta[N])
     for k in range(N - 1, 0, -1):
-        delta[k] = (W[k].T @ delta[k + 1]) * f.df(p[k])
-    delta[0] = W[0].T @ delta[1]
-    dW = [validation.finite_result(f"dL/dW_{k}", delta[k + 1] @ xs[k].T) for k in range(N)]
+        delta[k] = finite(f"delta({k})", (W[k].T @ delta[k + 1]) * f.df(p[k]))
+    delta[0] = finite("delta(0) = dL/dx(0)", W[0].T @ delta[1])
+    dW = [finite(f"dL/dW_{k}", delta[k + 1] @ xs[k].T) for k in range(N)]
     db = None if b is None else [delta[k + 1] for k in range(N)]
 
     trace = ColumnTrace(
@@ -368,7 +379,7 @@ class _Steps:
         elif t.output == "softmax":
             s = t.x[N]
             J = softmax_jacobian(s[:, 0])
-            formula = rf"{D(N)} = J^T {dx}, \quad J = \operatorname{{diag}}\big({X(N)}\big) - {X(N)} {X(N)}^T"
+            formula = rf"{D(N)} = J^T {dx}, \quad J = \operatorname{{diag}}\big({X(N)}\big) - {X(N)} {{{X(N)}}}^T"
             numbers = self.eq(rf"{col(J.T)} {col(t.dx)}", t.delta[N])
             kind = "deep.base.softmax"
         else:
@@ -383,7 +394,7 @@ class _Steps:
         t, K = self.t, k + 1
         inp = X(0) if k == 0 else rf"f\big({P(k)}\big)"
         self.add(f"dW{K}", "backward", f"dL/dW_{k}",
-                 rf"\frac{{\partial L}}{{\partial W_{{{k}}}}} = {D(K)}\, {inp}^T",
+                 rf"\frac{{\partial L}}{{\partial W_{{{k}}}}} = {D(K)}\, {{{inp}}}^T",
                  self.eq(rf"{col(t.delta[K])} {col(t.x[k].T)}", t.dW[k]), _value(t.dW[k]), self.weights(k),
                  "deep.dW", (("k", str(k)), ("k1", str(K)), ("shape", f"{t.widths[K]} \u00d7 {t.widths[k]}")))
         if t.db is not None:
@@ -472,10 +483,17 @@ def unrolled_latex(t: ColumnTrace, k: int, i: int, j: int) -> str:
 
 
 def weight_gradient(t: ColumnTrace, k: int, i: int, j: int) -> WeightGradient:
-    """One weight's derivative, both ways: backward delta_i(k+1) f(p_j(k)), forward through (4.1)-(4.2)."""
+    """One weight's derivative, both ways: backward delta_i(k+1) f(p_j(k)), forward through (4.1)-(4.2).
+    The forward recursion's dp(m)/dw can overflow where the backward product does not: refused in words."""
     N = t.N
     if not (0 <= k < N and 1 <= i <= t.W[k].shape[0] and 1 <= j <= t.W[k].shape[1]):
         raise ValueError(f"no weight w^({k})_{i}{j} in a network of widths {t.widths}")
+    with np.errstate(over="ignore", invalid="ignore"):
+        return _weight_gradient(t, k, i, j)
+
+
+def _weight_gradient(t: ColumnTrace, k: int, i: int, j: int) -> WeightGradient:
+    N, finite = t.N, validation.finite_result
     f = ACTIVATIONS[t.hidden]
     f_in = float(t.x[k][j - 1, 0])
     delta = float(t.delta[k + 1][i - 1, 0])
@@ -487,7 +505,7 @@ def weight_gradient(t: ColumnTrace, k: int, i: int, j: int) -> WeightGradient:
     chain = [(rf"\frac{{\partial {P(k + 1)}}}{{{w}}} = e_{{{i}}}\, {f_at(k, j)}",
               _flat(s), _value(readonly(s)))]
     for m in range(k + 1, N):
-        s = t.W[m] @ (f.df(t.p[m]) * s)
+        s = finite(f"dp({m + 1})/dw", t.W[m] @ (f.df(t.p[m]) * s))
         chain.append((rf"\frac{{\partial {P(m + 1)}}}{{{w}}} = "
                       rf"W_{{{m}}}\Big(f'\big({P(m)}\big) \circ \frac{{\partial {P(m)}}}{{{w}}}\Big)",
                       _flat(s), _value(readonly(s))))
@@ -500,7 +518,7 @@ def weight_gradient(t: ColumnTrace, k: int, i: int, j: int) -> WeightGradient:
         end = float((t.dx.T @ (ACTIVATIONS[t.output].df(t.p[N]) * s)).item())
         lhs = (rf"\frac{{\partial L}}{{{w}}} = "
                rf"{dx_T} \Big(f_{{out}}'\big({P(N)}\big) \circ \frac{{\partial {P(N)}}}{{{w}}}\Big)")
-    chain.append((lhs, num(end), end))
+    chain.append((lhs, num(end), finite("dL/dw by the forward recursion", end)))
     touches = (f"w{sub(k + 1, i, j)}", unit_ids(t.widths, k)[j - 1], f"h{sub(k + 1, i)}") + tuple(
         u for m in range(k + 1, N + 1) for u in unit_ids(t.widths, m)) + ("L",)
     return WeightGradient(
@@ -516,7 +534,16 @@ def weight_gradient(t: ColumnTrace, k: int, i: int, j: int) -> WeightGradient:
 def gradient_norms(net: Network, x, label) -> tuple[float, ...]:
     """|dL/dW_k| (Frobenius) for k = 0 .. N-1, the note's order: W_0 is next to the input."""
     t = column_backprop(net, x, label, steps=False)
-    return tuple(float(np.linalg.norm(g)) for g in t.dW)
+    return tuple(_norm(f"|dL/dW_{k}|", g) for k, g in enumerate(t.dW))
+
+
+def _norm(what: str, g: np.ndarray) -> float:
+    """The Frobenius norm, scaled by the largest entry first: the sum of squares overflows from 1.3e154 on."""
+    top = float(np.abs(g).max())
+    if top == 0:
+        return 0.0
+    with np.errstate(over="ignore"):
+        return float(validation.finite_result(what, top * np.linalg.norm(g / top)))
 
 
 def dead_layers(net: Network, x, label) -> tuple[int, ...]:
@@ -583,8 +610,15 @@ class Slip:
 
 
 def note_slips(t: ColumnTrace, k: int, i: int, j: int) -> tuple[Slip, Slip]:
-    """The note's two slips on this example; the second for the weight w^{(k)}_{ij}."""
-    return _inside_slip(t), _unrolled_slip(t, k, i, j)
+    """The note's two slips on this example; the second for the weight w^{(k)}_{ij}. A number either reading
+    gives that overflows is refused in words."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        slips = _inside_slip(t), _unrolled_slip(t, k, i, j)
+    for slip in slips:
+        for name, value in (("wrote", slip.wrote_value), ("right", slip.right_value), ("check", slip.check)):
+            if value is not None:
+                validation.finite_result(f"the note's slip ({slip.kind}, {name})", np.asarray(value))
+    return slips
 
 
 def _inside_slip(t: ColumnTrace, i: int = 1) -> Slip:

@@ -9,13 +9,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
+from types import MappingProxyType
 
+import mpmath
 import numpy as np
 import sympy as sp
 
+from . import validation
 from .step import readonly, sub
 
 D = r"\frac{{\partial {}}}{{\partial {}}}"
+# The values are computed in mpmath numbers of 113 bits (quadruple precision), whose exponents do not overflow:
+# SymPy's forms are the naive ones (e^h / sum e^h, 1 / (1 + e^-h), S - S^2), which in float64 would overflow to
+# NaN or cancel away digits where the core's stable NumPy forms keep them. A context of its own, never changed:
+# mpmath's global one is shared with SymPy, which changes its precision while it works.
+_MP = mpmath.MPContext()
+_MP.prec = 113
+_MP_NAMES = MappingProxyType({"mpf": _MP.mpf, "exp": _MP.exp, "log": _MP.log, "tanh": _MP.tanh})
 
 
 @dataclass(frozen=True)
@@ -48,12 +58,18 @@ class Structure:
 
 
 def derive(net, x, label, lr: float | None = None) -> dict[str, Derivation]:
-    """Every step of net.backprop(x, label, lr) derived by SymPy, keyed by the step's name."""
+    """Every step of net.backprop(x, label, lr) derived by SymPy, keyed by the step's name.
+
+    The inputs are checked as net.backprop checks them. The expressions are evaluated in mpmath numbers (see
+    _MP); a value beyond the largest double even so is refused with a ValueError.
+    """
     structure = Structure(net.widths, net.hidden, net.output, net.loss, net.biases is not None, net.output_grad_as_one)
-    x = np.atleast_2d(np.asarray(x, dtype=float))
-    label = np.atleast_2d(np.asarray(label, dtype=float))
+    x = validation.batch("x", x, net.widths[0])
     if x.shape[0] != 1:
         raise ValueError(f"derivations are written for one sample; got a batch of {x.shape[0]}")
+    label = net.label_batch(label, 1)
+    if lr is not None:
+        lr = float(validation.finite_array("learning rate", lr, ndim=(0,)))
     return _derivation_builder(structure).evaluate(net, x[0], label[0], lr)
 
 
@@ -70,7 +86,7 @@ def _sigmoid(h):
     return 1 / (1 + sp.exp(-h))
 
 
-HIDDEN = {"identity": lambda h: h, "relu": _relu, "sigmoid": _sigmoid, "tanh": sp.tanh}
+HIDDEN = MappingProxyType({"identity": lambda h: h, "relu": _relu, "sigmoid": _sigmoid, "tanh": sp.tanh})
 
 
 class _Builder:
@@ -149,7 +165,7 @@ class _Builder:
         def fn(exprs):
             exprs = list(exprs)
             args = sorted(set().union(*(sp.sympify(e).free_symbols for e in exprs)), key=str)
-            return args, sp.lambdify(args, exprs, modules="numpy")
+            return args, sp.lambdify(args, exprs, modules=[dict(_MP_NAMES), "mpmath"])
 
         self.f_H = [fn(layer) for layer in self.H]
         self.f_A = [fn(layer) for layer in self.A]
@@ -224,8 +240,8 @@ class _Builder:
     # -- numbers --------------------------------------------------------------------------------
     def evaluate(self, net, x: np.ndarray, label: np.ndarray, lr: float | None) -> dict[str, Derivation]:
         env = self._params(net)
-        env.update(zip(self.x, x))
-        env.update(zip(self.t, label))
+        env.update(zip(self.x, map(_MP.mpf, x)))
+        env.update(zip(self.t, map(_MP.mpf, label)))
         values = self._forward(env)
         values.update(self._backward(env))
         if lr is not None:
@@ -236,16 +252,22 @@ class _Builder:
     def _params(self, net) -> dict:
         env = {}
         for k, W in enumerate(net.weights):
-            env.update((self.w[k][i][j], W[i, j]) for i in range(W.shape[0]) for j in range(W.shape[1]))
+            env.update((self.w[k][i][j], _MP.mpf(W[i, j])) for i in range(W.shape[0]) for j in range(W.shape[1]))
         if self.b:
             for k, b in enumerate(net.biases):
-                env.update(zip(self.b[k], b))
+                env.update(zip(self.b[k], map(_MP.mpf, b)))
         return env
 
     @staticmethod
-    def _call(compiled, env) -> np.ndarray:
+    def _call(compiled, env) -> list:
+        """The compiled expressions on the symbols' values in env: mpmath numbers, which the next expressions
+        read as they are (rounded to floats, e^-800 would be 0 and its log -inf)."""
         args, f = compiled
-        return np.array(f(*(env[a] for a in args)), dtype=float)
+        try:
+            return f(*(env[a] for a in args))
+        except ZeroDivisionError:
+            raise ValueError("a derivation divides by zero on these numbers (an output of 0 under a log or a "
+                             "quotient); use other inputs") from None
 
     def _forward(self, env) -> dict:
         out = {}
@@ -257,7 +279,7 @@ class _Builder:
             out[f"h{k + 1}"] = h
             out["y" if k == self.N - 1 else f"a{k + 1}"] = a
         out["L"] = self._call(self.f_L, env)
-        return {name: _shape(v) for name, v in out.items()}
+        return {name: _shape(name, v) for name, v in out.items()}
 
     def _backward(self, env) -> dict:
         out = {}
@@ -272,33 +294,38 @@ class _Builder:
             if k > 0:
                 env.update(zip(self.da[k], da))
             out[f"dL/da{k}"] = da
-            dW = self._call(self.f_dW[k], env).reshape(len(self.a[k]), len(self.h[k]))
+            dW = self._dW(k, env)
             out[f"dW{k + 1}"] = dW
-            for i in range(dW.shape[0]):
-                for j in range(dW.shape[1]):
+            for i in range(len(dW)):
+                for j in range(len(dW[i])):
                     name = f"dL/dw{k + 1}" if self.s.is_chain else f"dL/dw{sub(k + 1, j + 1, i + 1)}"
-                    out[name] = dW[i, j]
+                    out[name] = [dW[i][j]]
             if self.f_db:
                 db = self._call(self.f_db[k], env)
                 out[f"db{k + 1}"] = db
                 if self.s.is_chain:
                     out[f"dL/db{k + 1}"] = db
-        return {name: _shape(v) for name, v in out.items()}
+        return {name: _shape(name, v) for name, v in out.items()}
+
+    def _dW(self, k: int, env) -> list[list]:
+        """dW_{k+1} as rows (one per input of the layer), in mpmath numbers."""
+        flat, cols = self._call(self.f_dW[k], env), len(self.h[k])
+        return [flat[r * cols:(r + 1) * cols] for r in range(len(self.a[k]))]
 
     def _update(self, net, x, label, env, lr: float) -> dict:
         out, new = {}, dict(env)
-        chain = self.s.is_chain
+        chain, eta = self.s.is_chain, _MP.mpf(lr)
         for k in range(self.N):
-            W = np.array([[env[w] for w in row] for row in self.w[k]]) - lr * self._call(self.f_dW[k], env).reshape(
-                len(self.a[k]), len(self.h[k]))
-            new.update((self.w[k][i][j], W[i, j]) for i in range(W.shape[0]) for j in range(W.shape[1]))
+            W = [[env[w] - eta * g for w, g in zip(row, grads)] for row, grads in zip(self.w[k], self._dW(k, env))]
+            new.update((w, v) for row, values in zip(self.w[k], W) for w, v in zip(row, values))
             out[f"w{k + 1}*" if chain else f"W{k + 1}*"] = W
             if self.b:
-                b = np.array([env[v] for v in self.b[k]]) - lr * self._call(self.f_db[k], env)
+                b = [env[v] - eta * g for v, g in zip(self.b[k], self._call(self.f_db[k], env))]
                 new.update(zip(self.b[k], b))
                 out[f"b{k + 1}*"] = b
+        out = {name: _shape(name, v) for name, v in out.items()}
         out["L*"] = self._forward(new)["L"]
-        return {name: _shape(v) for name, v in out.items()}
+        return out
 
     @staticmethod
     def _update_latex(name: str) -> str:
@@ -316,8 +343,10 @@ def _factor_latex(expr) -> str:
     return rf"\left({text}\right)" if isinstance(expr, sp.Add) else text
 
 
-def _shape(v) -> float | np.ndarray:
-    v = np.asarray(v, dtype=float)
+def _shape(name: str, v) -> float | np.ndarray:
+    """mpmath numbers (a list, or a list of rows) as a float or a read-only row or matrix; refused if a value
+    is beyond the largest double."""
+    v = validation.finite_result(f"the derivation's {name}", np.array(v, dtype=float))
     if v.size == 1:
         return float(v.item())
     return readonly(v if v.ndim == 2 else v[None, :])
@@ -329,7 +358,8 @@ def _graph_op(op: str, exponent: float | None):
     return {
         "+": lambda u, v: u + v,
         "*": lambda u, v: u * v,
-        "**": lambda u: u ** sp.nsimplify(exponent),
+        # an integer exponent exactly (nsimplify keeps 15 digits: 2^53 would become 9007199254740990)
+        "**": lambda u: u ** (sp.Integer(int(exponent)) if float(exponent).is_integer() else sp.nsimplify(exponent)),
         "exp": sp.exp,
         "sigmoid": _sigmoid,
         "relu": _relu,

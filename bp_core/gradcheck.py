@@ -11,6 +11,7 @@ that noise over AGREE cannot be told apart by it, so the denominator never goes 
 """
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
@@ -41,12 +42,18 @@ def check(params: Mapping[str, float], loss: Callable[[dict[str, float]], float]
     """Compare grads[name] with the central difference of loss(params) in each parameter."""
     out = []
     floor = max(FLOOR, NOISE * abs(loss(dict(params))) / eps / AGREE)
+    if not math.isfinite(floor):
+        raise ValueError("the loss is too large for a finite-difference check (its rounding noise overflows); "
+                         "use smaller inputs")
     for name, value in params.items():
         plus, minus = dict(params), dict(params)
         plus[name], minus[name] = value + eps, value - eps
         numeric = (loss(plus) - loss(minus)) / (2 * eps)
         g = float(grads[name])
-        rel = abs(g - numeric) / max(abs(g), abs(numeric), floor)
+        if not math.isfinite(numeric) or not math.isfinite(g):
+            raise ValueError(f"the finite difference of {name} overflowed to a non-finite value; use smaller inputs")
+        scale = max(abs(g), abs(numeric), floor)
+        rel = abs(g / scale - numeric / scale)  # scaled first: g - numeric itself may overflow
         out.append(Check(name, g, float(numeric), float(rel)))
     return tuple(out)
 

@@ -50,7 +50,13 @@ class Value:
         if isinstance(n, Value) or not isinstance(n, (int, float)):
             raise ValueError(f"the exponent of ** must be a plain number; got {type(n).__name__}")
         try:
-            out, local = self.data**n, n * self.data ** (n - 1)
+            out = self.data**n
+            if abs(n) >= 2**53 and self.data != 0:
+                # n - 1 rounds to n in floats here (every such n is even), which loses the sign of data^(n-1):
+                # data^(n-1) = data^n / data is exact in sign and, up to one rounding, in size
+                local = n * (out / self.data)
+            else:
+                local = n * self.data ** (n - 1)
         except (ZeroDivisionError, OverflowError):
             out = local = math.inf
         if not all(isinstance(v, float | int) and math.isfinite(v) for v in (out, local)):

@@ -4,13 +4,21 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from .graph import Value
+from .presets import GRAPHS
 
 EXAMPLES = ("sum_times", "sigmoid_neuron", "shared_input")
 
 
 def build(example: str, values: Mapping[str, float]) -> Value:
-    """The output node of one example graph, every node named as on screen."""
-    v = {name: Value(values[name], name) for name in values}
+    """The output node of one example graph, every node named as on screen. `values` gives exactly the
+    example's inputs (the names of presets.GRAPHS[example])."""
+    if example not in EXAMPLES:
+        raise ValueError(f"graph example must be one of {', '.join(EXAMPLES)}; got {example!r}")
+    names = tuple(GRAPHS[example])
+    if not isinstance(values, Mapping) or set(values) != set(names):
+        given = sorted(map(str, values)) if isinstance(values, Mapping) else type(values).__name__
+        raise ValueError(f"the inputs of {example} must be exactly {', '.join(names)}; got {given}")
+    v = {name: Value(values[name], name) for name in names}
     if example == "sum_times":
         # f(x, y, z) = (x + y) z
         q = (v["x"] + v["y"]).named("q")
@@ -25,9 +33,7 @@ def build(example: str, values: Mapping[str, float]) -> Value:
         e = n.exp().named("e")
         u = (e + Value(1.0, "1")).named("u")
         return (u ** -1).named("f")
-    if example == "shared_input":
-        # f = x y + x z: x feeds two paths, and its gradient is the sum of both
-        p = (v["x"] * v["y"]).named("p")
-        r = (v["x"] * v["z"]).named("r")
-        return (p + r).named("f")
-    raise ValueError(f"graph example must be one of {', '.join(EXAMPLES)}; got {example!r}")
+    # shared_input: f = x y + x z: x feeds two paths, and its gradient is the sum of both
+    p = (v["x"] * v["y"]).named("p")
+    r = (v["x"] * v["z"]).named("r")
+    return (p + r).named("f")

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from types import MappingProxyType
 
 import nbformat
 import numpy as np
@@ -36,7 +37,7 @@ ATOL = 1e-12
 # The words a handout needs from the caller's message catalogue; step, long and the phases take fields.
 WORDS = (
     "intro", "how", "settings", "setting", "value_col", "given", "steps", "step", "formula", "numbers", "value",
-    "long", "results", "numpy", "core", "core_missing", "check", "json", "checked",
+    "long", "results", "numpy", "core", "core_missing", "check", "json", "checked", "sources_numpy", "sources_both",
     "phase.forward", "phase.backward", "phase.update",
 )
 
@@ -187,7 +188,8 @@ for name, want in printed.items():
     agree(numpy_values[name], want, name, "plain NumPy")
     if core_values is not None:
         agree(core_values[name], want, name, "bp_core")
-print({h.words["checked"]!r}.format(n=len(printed), sources="plain NumPy" + (" and bp_core" if core_values else "")))'''
+sources = {h.words["sources_both"]!r} if core_values is not None else {h.words["sources_numpy"]!r}
+print({h.words["checked"]!r}.format(n=len(printed), sources=sources))'''
 
 
 _JSON_CODE = '''# The recomputed values as JSON (the tests read this cell's output).
@@ -243,12 +245,12 @@ _VALUE = '''def value(arr):
 
 '''
 
-_HIDDEN = {
+_HIDDEN = MappingProxyType({
     "relu": ('np.maximum(h, 0.0)', '(h > 0).astype(float)', "ReLU; its slope is 1 where h > 0, else 0 (ReLU'(0) = 0)"),
     "sigmoid": ('1.0 / (1.0 + np.exp(-h))', 'f(h) * (1.0 - f(h))', "the sigmoid; its slope is f(h) (1 - f(h))"),
     "tanh": ('np.tanh(h)', '1.0 - np.tanh(h) ** 2', "tanh; its slope is 1 - tanh(h)^2"),
     "identity": ('h * 1.0', 'np.ones_like(h)', "the identity; its slope is 1"),
-}
+})
 
 # __CORE_MISSING__ becomes the caller's words for a notebook run where bp_core cannot be imported
 _CORE_HEAD = ("try:\n    import bp_core  # noqa: F401\nexcept ImportError:\n    core_values = None\n"

@@ -1,8 +1,9 @@
 """Losses on (y, label), averaged over the batch; each value beside its gradient dL/dy."""
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 
 import numpy as np
 
@@ -16,7 +17,7 @@ class Loss:
     grad: Callable[[np.ndarray, np.ndarray], np.ndarray]    # dL/dy, (batch, n)
 
 
-LOSSES: dict[str, Loss] = {
+LOSSES: Mapping[str, Loss] = MappingProxyType({
     # 1/2 sum_j (y_j - label_j)^2: the 1/2 cancels the 2, so dL/dy = y - label as in the notes.
     "half_sse": Loss(
         "half_sse",
@@ -35,4 +36,4 @@ LOSSES: dict[str, Loss] = {
         lambda y, t: float(-(t * np.log(np.clip(y, TINY, None))).sum(axis=1).mean()),
         lambda y, t: -t / np.clip(y, TINY, None) / y.shape[0],
     ),
-}
+})

@@ -142,11 +142,13 @@ class Network:
         a = [validation.batch("x", x, self.widths[0])]
         h: list[np.ndarray] = []
         f = ACTIVATIONS[self.hidden].f
-        for k, W in enumerate(self.weights):
-            h_k = a[-1] @ W + (0.0 if self.biases is None else self.biases[k])
-            h.append(validation.finite_result(f"h{k + 1}", h_k))
-            last = k == self.depth - 1
-            a.append(self._output(h_k) if last else f(h_k))
+        with np.errstate(over="ignore", invalid="ignore"):  # an overflow is refused in words, where it happens
+            for k, W in enumerate(self.weights):
+                bias = 0.0 if self.biases is None else self.biases[k]
+                h_k = validation.finite_result(f"h{k + 1}", a[-1] @ W + bias)
+                h.append(h_k)
+                last = k == self.depth - 1
+                a.append(self._output(h_k) if last else f(h_k))
         return h, a
 
     def _output(self, h: np.ndarray) -> np.ndarray:
@@ -155,7 +157,7 @@ class Network:
     def loss_value(self, x, label) -> float:
         """The loss alone (used by finite differences and after an update)."""
         h, a = self.forward(x)
-        return self._loss(h[-1], a[-1], self._label(label, a[-1].shape[0]))
+        return self._loss(h[-1], a[-1], self.label_batch(label, a[-1].shape[0]))
 
     def _loss(self, h_out: np.ndarray, y: np.ndarray, label: np.ndarray) -> float:
         if self.loss == "cross_entropy":
@@ -174,15 +176,19 @@ class Network:
             terms = np.where(label != 0, label * log_y, 0.0)  # 0 log 0 = 0
             loss = float(-terms.sum(axis=1).mean())
         else:
-            loss = LOSSES[self.loss].value(y, label)
+            with np.errstate(over="ignore", invalid="ignore"):  # refused just below, in words
+                loss = LOSSES[self.loss].value(y, label)
         if not np.isfinite(loss):
             raise ValueError("the loss overflowed to a non-finite value; use smaller inputs or weights")
         return loss
 
-    def _label(self, label, batch: int) -> np.ndarray:
+    def label_batch(self, label, batch: int) -> np.ndarray:
+        """The label as a checked (batch, n_out) matrix, for a batch of `batch` samples."""
         t = validation.batch("label y", label, self.widths[-1])
         if t.shape[0] != batch:
             raise ValueError(f"label y must have {batch} rows, one per sample of x; got shape {t.shape}")
+        if self.loss == "cross_entropy":  # -label log y: a label outside [0, 1] makes the loss negative or overflow
+            validation.probabilities("labels y for cross_entropy", t)
         return t
 
     # -- backward --------------------------------------------------------------------------------
@@ -193,21 +199,23 @@ class Network:
         Step records (training uses that).
         """
         h, a = self.forward(x)
-        label = self._label(y, a[0].shape[0])
+        label = self.label_batch(y, a[0].shape[0])
         loss = self._loss(h[-1], a[-1], label)
 
-        dy = LOSSES[self.loss].grad(a[-1], label)
-        dz = [None] * self.depth
-        da = [None] * self.depth
-        dz[-1] = self._output_dz(h[-1], a[-1], label, dy)
-        df = ACTIVATIONS[self.hidden].df
-        for k in range(self.depth - 1, -1, -1):
-            # dL/da_{k} = dz_{k+1} W_{k+1}^T ; dz_k = dL/da_k * f'(h_k)   (k counted from 0 here)
-            da[k] = dz[k] @ self.weights[k].T
-            if k > 0:
-                dz[k - 1] = da[k] * df(h[k - 1])
-        dW = [validation.finite_result(f"dW{k + 1}", a[k].T @ dz[k]) for k in range(self.depth)]
-        db = None if self.biases is None else [dz_k.sum(axis=0) for dz_k in dz]
+        finite = validation.finite_result
+        with np.errstate(over="ignore", invalid="ignore"):  # an overflow is refused in words, where it happens
+            dy = finite("dL/dy", LOSSES[self.loss].grad(a[-1], label))
+            dz = [None] * self.depth
+            da = [None] * self.depth
+            dz[-1] = finite(f"dz{self.depth}", self._output_dz(h[-1], a[-1], label, dy))
+            df = ACTIVATIONS[self.hidden].df
+            for k in range(self.depth - 1, -1, -1):
+                # dL/da_{k} = dz_{k+1} W_{k+1}^T ; dz_k = dL/da_k * f'(h_k)   (k counted from 0 here)
+                da[k] = finite("dL/dx" if k == 0 else f"dL/da{k}", dz[k] @ self.weights[k].T)
+                if k > 0:
+                    dz[k - 1] = finite(f"dz{k}", da[k] * df(h[k - 1]))
+            dW = [finite(f"dW{k + 1}", a[k].T @ dz[k]) for k in range(self.depth)]
+            db = None if self.biases is None else [finite(f"db{k + 1}", dz_k.sum(axis=0)) for k, dz_k in enumerate(dz)]
 
         updated = loss_after = None
         if lr is not None:

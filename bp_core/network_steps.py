@@ -8,6 +8,7 @@ Two views of one trace:
 """
 from __future__ import annotations
 
+from types import MappingProxyType
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -19,17 +20,19 @@ from .step import Step, factor, matrix, num, readonly, sub
 if TYPE_CHECKING:
     from .network import Network, Trace
 
-OUTPUT_LATEX = {"identity": r"\operatorname{id}", "sigmoid": r"\sigma", "softmax": r"\operatorname{softmax}"}
-LOSS_LATEX = {
+OUTPUT_LATEX = MappingProxyType({
+    "identity": r"\operatorname{id}", "sigmoid": r"\sigma", "softmax": r"\operatorname{softmax}",
+})
+LOSS_LATEX = MappingProxyType({
     "half_sse": r"L = \tfrac{1}{2} \sum_j (y_j - y_j^{label})^2",
     "mse": r"L = \tfrac{1}{n} \sum_j (y_j - y_j^{label})^2",
     "cross_entropy": r"L = -\sum_j y_j^{label} \log y_j",
-}
-DY_LATEX = {
+})
+DY_LATEX = MappingProxyType({
     "half_sse": r"\frac{\partial L}{\partial y} = y - y^{label}",
     "mse": r"\frac{\partial L}{\partial y} = \tfrac{2}{n} (y - y^{label})",
     "cross_entropy": r"\frac{\partial L}{\partial y_j} = -\frac{y_j^{label}}{y_j}",
-}
+})
 
 
 def build_steps(net: Network, trace: Trace) -> tuple[Step, ...]:

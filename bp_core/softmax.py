@@ -33,8 +33,10 @@ def log_softmax(z: np.ndarray) -> np.ndarray:
 
 
 def softmax_jacobian(s) -> np.ndarray:
-    """dS_j/dz_k = S_j (delta_jk - S_k): (n,) -> (n, n), (batch, n) -> (batch, n, n)."""
-    return jacobian_of(validation.finite_array("softmax output s", s, ndim=(1, 2)))
+    """dS_j/dz_k = S_j (delta_jk - S_k): (n,) -> (n, n), (batch, n) -> (batch, n, n). s is softmax's output,
+    so its entries are probabilities (and the products S_j S_k never overflow)."""
+    s = validation.finite_array("softmax output s", s, ndim=(1, 2))
+    return jacobian_of(validation.probabilities("softmax output s", s))
 
 
 def jacobian_of(s: np.ndarray) -> np.ndarray:
@@ -48,8 +50,11 @@ def jacobian_of(s: np.ndarray) -> np.ndarray:
 
 
 def cross_entropy(y_hat, y) -> float:
-    """Mean over the batch of -sum_j y_j log y_hat_j; y_hat is clipped at TINY so log(0) never happens."""
+    """Mean over the batch of -sum_j y_j log y_hat_j; y_hat is clipped at TINY so log(0) never happens.
+    Both are probabilities: then every term lies in [0, 708], and the loss is never negative."""
     y_hat, y = _pair("cross_entropy", y_hat, y)
+    validation.probabilities("cross_entropy: predictions y_hat", y_hat)
+    validation.probabilities("cross_entropy: labels y", y)
     return float(-(y * np.log(np.clip(y_hat, TINY, None))).sum(axis=-1).mean())
 
 

@@ -100,36 +100,43 @@ def trace(z, temperature: float = 1.0, label=0, cell: tuple[int, int] = (0, 1)) 
     cell:  (j, k), 0-based; the diagonal step shows (j, j), the off-diagonal step (j, k), or (j, j + 1) if k = j.
     """
     z, T, y, (j, k) = _inputs(z, temperature, label, cell)
-    u = z / T
-    e = np.exp(u)
-    total = float(e.sum())
-    S = softmax(u)
-    loss = float(-(y * log_softmax(u)).sum())
-    J = softmax_jacobian(S) / T                            # d S / d z = (1/T) d S / d(z/T)
-    row_sums = J.sum(axis=1)
-    asymmetry = float(np.abs(J - J.T).max())
-    rank = int(np.linalg.matrix_rank(J))
-    dS = validation.finite_result("dL/dS = -y/S (the label's probability underflowed to 0)", -y / S)
-    dz_chain = J.T @ dS
-    dz = (S - y) / T
-    gap = float(np.abs(dz_chain - dz).max())
+    # _inputs keeps every S_j >= e^-700 / n > 0, so -y/S is finite; what is left to overflow is the 1/T of
+    # every derivative, for a tiny T: refused in words by `finite`
+    with np.errstate(over="ignore", invalid="ignore"):
+        u = z / T
+        e = np.exp(u)
+        total = float(e.sum())
+        S = softmax(u)
+        loss = float(-(y * log_softmax(u)).sum())
+        J_unscaled = softmax_jacobian(S)                       # d S / d(z/T)
+        J = _finite("J = (1/T)(diag(S) - S S^T)", J_unscaled / T, T)  # d S / d z = (1/T) d S / d(z/T)
+        row_sums = J.sum(axis=1)
+        asymmetry = float(np.abs(J - J.T).max())
+        # the rank of J is that of T J: taken before the 1/T, which can leave J subnormal (T huge) and the
+        # rank test's tolerance blind
+        rank = int(np.linalg.matrix_rank(J_unscaled))
+        dS = -y / S
+        dz_chain = _finite("J^T dL/dS", J.T @ dS, T)
+        dz = _finite("dL/dz = (S - y)/T", (S - y) / T, T)
+        gap = float(np.abs(dz_chain - dz).max())
 
-    Z = np.stack([np.roll(z, b) for b in range(BATCH)])
-    Y = np.tile(y, (BATCH, 1))
-    SB = softmax(Z / T)
-    dvalues = validation.finite_result("dvalues = -Y/S / B", -Y / SB / BATCH)
-    dZ_loop = np.empty_like(dvalues)
-    for i, (s_i, dvalue_i) in enumerate(zip(SB, dvalues)):
-        # the note's loop: J_i = diagflat(s_i) - s_i s_i^T (here with the 1/T of z/T), dinputs_i = J_i @ dvalues_i
-        s_col = s_i.reshape(-1, 1)
-        J_i = (np.diagflat(s_col) - s_col @ s_col.T) / T
-        dZ_loop[i] = J_i @ dvalue_i
-    dZ_vec = (SB - Y) / (BATCH * T)
-    batch_gap = float(np.abs(dZ_loop - dZ_vec).max())
+        Z = np.stack([np.roll(z, b) for b in range(BATCH)])
+        Y = np.tile(y, (BATCH, 1))
+        SB = softmax(Z / T)
+        dvalues = -Y / SB / BATCH
+        dZ_loop = np.empty_like(dvalues)
+        for i, (s_i, dvalue_i) in enumerate(zip(SB, dvalues)):
+            # the note's loop: J_i = diagflat(s_i) - s_i s_i^T (here with the 1/T of z/T), dinputs_i = J_i @ dvalues_i
+            s_col = s_i.reshape(-1, 1)
+            J_i = (np.diagflat(s_col) - s_col @ s_col.T) / T
+            dZ_loop[i] = J_i @ dvalue_i
+        dZ_loop = _finite("the batch's J_i dvalues_i", dZ_loop, T)
+        dZ_vec = _finite("dinputs = (S - Y)/(B T)", (SB - Y) / (BATCH * T), T)
+        batch_gap = float(np.abs(dZ_loop - dZ_vec).max())
 
-    # the note writes dL/dy_hat_j = -sum_j y_j / y_hat_j: the whole sum over every y, divided by y_hat_j
-    note_dS = -y.sum() / S
-    note_dz = J.T @ note_dS
+        # the note writes dL/dy_hat_j = -sum_j y_j / y_hat_j: the whole sum over every y, divided by y_hat_j
+        note_dS = -y.sum() / S
+        note_dz = _finite("the note's J^T dL/dS", J.T @ note_dS, T)
 
     r = readonly
     partial = SoftmaxTrace(
@@ -141,16 +148,17 @@ def trace(z, temperature: float = 1.0, label=0, cell: tuple[int, int] = (0, 1)) 
 
 def note_slip(t: SoftmaxTrace) -> tuple[Step, Step]:
     """What the note wrote for dL/dy_hat_j (a sum over every j) and the gradient it would give, as steps whose
-    numbers sit beside the right ones: dL/dS_j = -y_j / S_j, one term, and dL/dz = (S - y)/T."""
+    numbers sit beside the right ones, in brackets: dL/dS_j = -y_j / S_j, one term, and dL/dz = (S - y)/T. No
+    words in the LaTeX: the lesson shows these numbers through bp_core.slips, with words from its catalogues."""
     c_ids = _ids("g", t.n)
     wrote = Step(
         "backward", "note dL/dS", r"\frac{\partial L}{\partial \hat y_j} = -\sum_j \frac{y_j}{\hat y_j}",
         r"-\left(" + ", ".join(rf"\frac{{{num(t.y.sum())}}}{{{num(sj)}}}" for sj in t.S) + r"\right)"
-        rf" = {matrix(t.note_dS)} \quad \text{{instead of}}\quad -\frac{{y_j}}{{\hat y_j}} = {matrix(t.dS)}",
+        rf" = {matrix(t.note_dS)} \qquad \Big(-\frac{{y_j}}{{\hat y_j}} = {matrix(t.dS)}\Big)",
         t.note_dS, c_ids, "softmax.note_dS")
     gives = Step(
         "backward", "note dL/dz", r"J^T \left(-\sum_j \frac{y_j}{\hat y_j}\right)",
-        rf"{matrix(t.note_dz)} \quad \text{{instead of}}\quad \frac{{1}}{{T}}(\hat y - y) = {matrix(t.dz)}",
+        rf"{matrix(t.note_dz)} \qquad \Big(\frac{{1}}{{T}}(\hat y - y) = {matrix(t.dz)}\Big)",
         t.note_dz, _ids("dz", t.n), "softmax.note_dz")
     return wrote, gives
 
@@ -181,9 +189,14 @@ def _inputs(z, temperature, label, cell):
     T = validation.finite_array("temperature T", temperature, ndim=(0,)).item()
     if T <= 0:
         raise ValueError(f"temperature T must be positive; got {T!r}")
-    if np.abs(z / T).max() > MAX_SCALED_LOGIT:
+    with np.errstate(over="ignore"):
+        u = z / T
+    if not np.abs(u).max() <= MAX_SCALED_LOGIT:
         raise ValueError(f"|z / T| must stay at most {MAX_SCALED_LOGIT:g} so that e^(z/T) is a finite number; "
                          f"got z = {z.tolist()}, T = {T!r}")
+    if u.max() - u.min() > MAX_SCALED_LOGIT:
+        raise ValueError(f"the spread max(z/T) - min(z/T) must stay at most {MAX_SCALED_LOGIT:g} so that every "
+                         f"S_j is a non-zero number (its log and -y_j/S_j are shown); got z = {z.tolist()}, T = {T!r}")
     if isinstance(label, (int, np.integer)) and not isinstance(label, bool):
         _index("label class", label, n)
         y = np.eye(n)[label]
@@ -202,6 +215,14 @@ def _inputs(z, temperature, label, cell):
     if k == j:
         k = (j + 1) % n   # the off-diagonal step needs k != j
     return z, float(T), y, (int(j), int(k))
+
+
+def _finite(what: str, arr: np.ndarray, T: float) -> np.ndarray:
+    """Refuse a derivative that the 1/T of z/T has pushed past the largest double."""
+    if not np.isfinite(arr).all():
+        raise ValueError(f"{what} overflowed: every derivative carries a factor 1/T, and the temperature "
+                         f"T = {T!r} is too small for it; use a larger T")
+    return arr
 
 
 def _index(what: str, i, n: int) -> None:

@@ -41,8 +41,16 @@ def batch(what: str, value, width: int) -> np.ndarray:
 
 def finite_result(what: str, arr: np.ndarray) -> np.ndarray:
     """Refuse a computed result that overflowed, so no NaN or inf is ever shown silently."""
-    if not np.all(np.isfinite(arr)):
+    if not np.isfinite(arr).all():  # the method, not np.all(): this runs several times per training update
         raise ValueError(f"{what} overflowed to a non-finite value; use smaller inputs or weights")
+    return arr
+
+
+def probabilities(what: str, arr: np.ndarray) -> np.ndarray:
+    """Refuse numbers outside [0, 1] where only probabilities make sense (a label for cross-entropy, the
+    output of a softmax): outside, -y log y_hat can be negative or overflow."""
+    if np.any(arr < 0) or np.any(arr > 1):
+        raise ValueError(f"{what} must be probabilities in [0, 1]; got {_preview(arr)}")
     return arr
 
 

@@ -7,37 +7,41 @@ from __future__ import annotations
 
 import re
 from dataclasses import asdict, dataclass
+from types import MappingProxyType
 
 import plotly.graph_objects as go
 import streamlit as st
 
 from bp_core import graph_examples
 from bp_core import presets as P
+from bp_core import slips as slip_core
 from bp_core.derivations import Derivation, derive_graph
 from bp_core.gradcheck import check_graph
 from bp_core.graph import latex_name
 from bp_core.step import Step, factor, num
-from pages.ui import colors, handout, inputs, panel, stepper
+from pages.ui import colors, handout, inputs, panel, predict, slips, stepper
 from pages.ui.gradcheck import gradient_check
 from pages.ui.i18n import t
+from pages.ui.notation import plain
+from pages.ui.plot_text import path, text_box, unchecked_figure
 
 CODE = "cg"
 OUTPUT = "f"
 EXAMPLES = graph_examples.EXAMPLES
 # slider half-range per example; the neuron's weights and inputs stay small enough to read e^{-d}
-SPAN = {"sum_times": 10.0, "sigmoid_neuron": 5.0, "shared_input": 10.0}
+SPAN = MappingProxyType({"sum_times": 10.0, "sigmoid_neuron": 5.0, "shared_input": 10.0})
 # URL/session key prefix per example: the two x, y, z examples keep their own values
-PREFIX = {"sum_times": f"{CODE}-", "sigmoid_neuron": f"{CODE}-", "shared_input": f"{CODE}-shared-"}
+PREFIX = MappingProxyType({"sum_times": f"{CODE}-", "sigmoid_neuron": f"{CODE}-", "shared_input": f"{CODE}-shared-"})
 
 
 EXAMPLE = inputs.Choice(f"{CODE}-example", t("chain_rule.example_label"), EXAMPLES[0], EXAMPLES, "chain_rule.examples")
-INPUTS = {
+INPUTS = MappingProxyType({
     example: tuple(
-        inputs.Number(f"{PREFIX[example]}{name}", f"${latex_name(name)}$", default, -SPAN[example], SPAN[example])
+        inputs.Number(f"{PREFIX[example]}{name}", plain(name), default, -SPAN[example], SPAN[example])
         for name, default in P.GRAPHS[example].items()
     )
     for example in EXAMPLES
-}
+})
 PAPER = "rgba(255, 255, 255, 0.85)"  # behind the labels, so that an edge under one does not hide it
 FIELDS = (EXAMPLE,) + tuple(field for fields in INPUTS.values() for field in fields)
 
@@ -217,9 +221,10 @@ def grad_text(tr: Trace, node: Node, s: State) -> tuple[str, str]:
     return f"{name} = {terms} = {text_num(got[-1].child_grad)}", colors.GRADIENT
 
 
-def figure(tr: Trace, example: str, k: int) -> go.Figure:
-    """The graph at step k: values known so far, gradients received so far, the step's elements haloed."""
-    s = state(tr, k)
+def figure(tr: Trace, example: str, k: int, known: int | None = None) -> go.Figure:
+    """The graph at step k: values known so far (up to step `known`, k by default), gradients received so far,
+    the step's elements haloed."""
+    s = state(tr, k if known is None else known)
     step = tr.steps[k]
     touched = set(step.touches)
     if step.phase == "forward":  # a forward step also uses the edges into the node it computes
@@ -227,7 +232,15 @@ def figure(tr: Trace, example: str, k: int) -> go.Figure:
     at = {n.label: n for n in tr.nodes}
     wide = max(n.x for n in tr.nodes) > 5  # many columns: smaller circles leave room for the edge labels
     size = {n.label: 30 if n.constant else (46 if wide else 52) for n in tr.nodes}
-    traces, notes = [], []  # built as plain dicts and handed to Plotly once: add_* one by one is slow
+    xs = [n.x for n in tr.nodes]
+    ys = [n.y for n in tr.nodes]
+    margin = dict(l=10, r=10, t=50, b=10)
+    height = int(100 * (max(ys) - min(ys) + 1.3) + 60)
+    y_range = [min(ys) - 0.65, max(ys) + 0.65]
+    per_px = (y_range[1] - y_range[0]) / (height - margin["t"] - margin["b"])   # y units per pixel
+    # Built as plain dicts and handed to Plotly once (add_* one by one is slow), and without annotations (see
+    # pages/ui/plot_text.py): lines and the boxes behind labels are shapes, under every trace, in this order.
+    traces, shapes = [], []
 
     # yellow halos under the edges and nodes the step touches
     halo_x, halo_y = [], []
@@ -235,27 +248,37 @@ def figure(tr: Trace, example: str, k: int) -> go.Figure:
         if e.id in touched:
             halo_x += [at[e.child].x, at[e.node].x, None]
             halo_y += [at[e.child].y, at[e.node].y, None]
-    traces.append(dict(type="scatter", x=halo_x, y=halo_y, mode="lines", line=dict(color=colors.HIGHLIGHT, width=12),
-                       hoverinfo="skip"))
+    shapes.append(dict(type="path", path=path(halo_x, halo_y), xref="x", yref="y", layer="below",
+                       line=dict(color=colors.HIGHLIGHT, width=12)))
     haloed = [n for n in tr.nodes if n.label in touched]
     traces.append(dict(
         type="scatter", x=[n.x for n in haloed], y=[n.y for n in haloed], mode="markers", hoverinfo="skip",
         marker=dict(size=[size[n.label] + 18 for n in haloed], color=colors.HIGHLIGHT, line=dict(width=0)),
     ))
 
-    # edges: forward arrows from each input of a node to the node
+    # edges: forward arrows from each input of a node to the node (the line runs under the circles, the
+    # arrowhead, a marker, stands off by the node's radius), and the gradient each edge sent back, at its middle
+    edge_x, edge_y, head, standoff, sent = [], [], [], [], []
     for e in tr.edges:
         child, node = at[e.child], at[e.node]
-        notes.append(dict(
-            x=node.x, y=node.y, ax=child.x, ay=child.y, xref="x", yref="y", axref="x", ayref="y", text="",
-            showarrow=True, arrowhead=2, arrowsize=1.2, arrowwidth=1.6, arrowcolor=colors.INK,
-            standoff=size[node.label] / 2 + 1, startstandoff=size[child.label] / 2 + 1,
-        ))
-        if e.id in s.done:  # the gradient this edge sent back
-            notes.append(dict(
-                x=(child.x + node.x) / 2, y=(child.y + node.y) / 2, text=f"∂ {text_num(e.product)}",
-                showarrow=False, font=dict(color=colors.GRADIENT, size=12), bgcolor="white", borderpad=1,
-            ))
+        edge_x += [child.x, node.x, None]
+        edge_y += [child.y, node.y, None]
+        head += [0, 13, 0]
+        standoff += [0, size[node.label] / 2 + 1, 0]
+        if e.id in s.done:
+            sent.append(((child.x + node.x) / 2, (child.y + node.y) / 2, f"∂ {text_num(e.product)}"))
+    shapes.append(dict(type="path", path=path(edge_x, edge_y), xref="x", yref="y", layer="below",
+                       line=dict(color=colors.INK, width=1.6)))
+    traces.append(dict(
+        type="scatter", x=edge_x, y=edge_y, mode="markers", hoverinfo="skip",
+        marker=dict(symbol="arrow", angleref="previous", size=head, standoff=standoff, color=colors.INK,
+                    line=dict(width=0)),
+    ))
+    shapes += [text_box(x, y, text, 12, 1, "white") for x, y, text in sent]
+    traces.append(dict(
+        type="scatter", x=[p[0] for p in sent], y=[p[1] for p in sent], text=[p[2] for p in sent], mode="text",
+        hoverinfo="skip", textfont=dict(color=colors.GRADIENT, size=12),
+    ))
 
     # nodes: circles with the name and the operation
     def label(n: Node) -> str:
@@ -271,28 +294,25 @@ def figure(tr: Trace, example: str, k: int) -> go.Figure:
                     line=dict(color=colors.INK, width=2)),
     ))
 
-    # forward value above each node, gradient below
-    for n in tr.nodes:
-        small = 11 if n.constant else 14
-        known = n.label in s.known
-        notes.append(dict(
-            x=n.x, y=n.y, yshift=size[n.label] / 2 + 12, showarrow=False,
-            text=text_num(n.value) if known else "?",
-            font=dict(color=colors.FORWARD if known else colors.PENDING, size=small), bgcolor=PAPER, borderpad=0,
+    # forward value above each node, gradient below, 12 px clear of its circle
+    small = [11 if n.constant else 14 for n in tr.nodes]
+    values = [(text_num(n.value), colors.FORWARD) if n.label in s.known else ("?", colors.PENDING) for n in tr.nodes]
+    grads = [grad_text(tr, n, s) for n in tr.nodes]
+    for side, labels, shrink in ((1, values, 0), (-1, grads, 1)):
+        at_y = [n.y + side * (size[n.label] / 2 + 12) * per_px for n in tr.nodes]
+        shapes += [text_box(n.x, y, text, f - shrink, 0, PAPER)
+                   for n, y, (text, _), f in zip(tr.nodes, at_y, labels, small)]
+        traces.append(dict(
+            type="scatter", x=xs, y=at_y, mode="text", hoverinfo="skip", text=[text for text, _ in labels],
+            textfont=dict(color=[colour for _, colour in labels], size=[f - shrink for f in small]),
         ))
-        text, colour = grad_text(tr, n, s)
-        notes.append(dict(x=n.x, y=n.y, yshift=-(size[n.label] / 2 + 12), showarrow=False, text=text,
-                          font=dict(color=colour, size=small - 1), bgcolor=PAPER, borderpad=0))
 
-    xs = [n.x for n in tr.nodes]
-    ys = [n.y for n in tr.nodes]
-    return go.Figure(data=traces, layout=dict(
+    return unchecked_figure(traces, dict(
         title=dict(text=t("chain_rule.figure.title", formula=t(f"chain_rule.formula.{example}")), font=dict(size=15)),
-        height=int(100 * (max(ys) - min(ys) + 1.3) + 60), margin=dict(l=10, r=10, t=50, b=10),
+        height=height, margin=margin, shapes=shapes,
         showlegend=False, plot_bgcolor="white", paper_bgcolor="white", dragmode=False,
         xaxis=dict(visible=False, range=[min(xs) - 0.55, max(xs) + 0.55], fixedrange=True),
-        yaxis=dict(visible=False, range=[min(ys) - 0.65, max(ys) + 0.65], fixedrange=True),
-        annotations=notes,
+        yaxis=dict(visible=False, range=y_range, fixedrange=True),
     ))
 
 
@@ -334,10 +354,7 @@ tr = trace(example, values)
 
 st.markdown(t("chain_rule.intro"))
 st.markdown(t(f"chain_rule.about.{example}"))
-if example == "sum_times":
-    with st.expander(t("chain_rule.slip.title"), icon=":material/edit_note:"):
-        dy = next(e.child_grad for e in reversed(tr.edges) if e.child == "y")
-        st.markdown(t("chain_rule.slip.body", dy=num(dy)))
+slips.notes(slip_core.chain_rule(example, dict(values)))
 
 n = len(tr.steps)
 cursor = stepper.cursor_key(CODE)
@@ -350,10 +367,14 @@ st.session_state[counted] = n
 
 def render(k: int) -> None:
     step = tr.steps[k]
-    st.plotly_chart(figure(tr, example, k), width="stretch", config={"displayModeBar": False, "staticPlot": True})
+    shown = predict.seen(CODE, k, step)   # a gradient kept back for a prediction is not drawn either
+    st.plotly_chart(figure(tr, example, k, shown), width="stretch",
+                    config={"displayModeBar": False, "staticPlot": True})
     st.caption(t("chain_rule.legend"))
-    panel.show_step(step, tr.derivations.get(step.name))
-    merge_text(tr, k)
+    edge = tr.edges[k - len(tr.forward)] if step.phase == "backward" else None
+    candidates = () if edge is None else slip_core.edge_candidates(edge.upstream, edge.local)
+    panel.show_step(step, tr.derivations.get(step.name), CODE, candidates)
+    merge_text(tr, shown)
 
 
 stepper.walk(CODE, n, render)

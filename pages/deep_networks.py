@@ -7,14 +7,16 @@ bp_core (bp_core/deep.py and Network.backprop) through cached calls.
 from __future__ import annotations
 
 import math
+from types import MappingProxyType
 
 import plotly.graph_objects as go
 import streamlit as st
 
 from bp_core import deep
 from bp_core import presets as P
+from bp_core import slips as slip_core
 from bp_core.step import matrix, num, value_latex
-from pages.ui import colors, handout, inputs, stepper
+from pages.ui import colors, handout, inputs, predict, slips, stepper
 from pages.ui.gradcheck import gradient_check
 from pages.ui.i18n import t
 from pages.ui.lessons import lesson
@@ -26,32 +28,32 @@ D = P.DEEP
 HIDDEN = ("sigmoid", "relu", "tanh", "identity")
 OUTPUTS = ("sigmoid", "identity", "softmax")
 COMPARED = ("sigmoid", "relu")
-CHART = {"displayModeBar": False}
+CHART = MappingProxyType({"displayModeBar": False})
 # network_figure labels every weight and unit; beyond this many labels it takes over half a second to build
 # (Plotly adds annotations one by one) and the labels overlap, so larger networks get the compact picture.
 LABELLED_MAX = 60
 SUBSCRIPT = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 SUPERSCRIPT = str.maketrans("0123456789()", "⁰¹²³⁴⁵⁶⁷⁸⁹⁽⁾")
 # one line style per activation in the gradient-size plot (Okabe-Ito colours; the legend names each)
-CURVES = {
-    "sigmoid": dict(color=colors.GRADIENT, dash="solid", symbol="circle"),
-    "relu": dict(color="#009E73", dash="dash", symbol="diamond"),
-    "tanh": dict(color="#CC79A7", dash="dot", symbol="square"),
-    "identity": dict(color="#56B4E9", dash="dashdot", symbol="triangle-up"),
-}
+CURVES = MappingProxyType({
+    "sigmoid": MappingProxyType(dict(color=colors.GRADIENT, dash="solid", symbol="circle")),
+    "relu": MappingProxyType(dict(color="#009E73", dash="dash", symbol="diamond")),
+    "tanh": MappingProxyType(dict(color="#CC79A7", dash="dot", symbol="square")),
+    "identity": MappingProxyType(dict(color="#56B4E9", dash="dashdot", symbol="triangle-up")),
+})
 
 
 DEPTH = inputs.Whole("dn-depth", t(f"{T}.depth"), D["depth"], 1, deep.MAX_DEPTH)
 SAME = inputs.Flag("dn-same", t(f"{T}.same_width"), True)
 WIDTH = inputs.Whole("dn-width", t(f"{T}.width"), D["width"], 1, deep.MAX_WIDTH, 1)
-LAYER_WIDTHS = [inputs.Whole(f"dn-width{k}", t(f"{T}.width_k", k=k), D["width"], 1, deep.MAX_WIDTH, 1)
-                for k in range(1, deep.MAX_DEPTH + 1)]
+LAYER_WIDTHS = tuple(inputs.Whole(f"dn-width{k}", t(f"{T}.width_k", k=k), D["width"], 1, deep.MAX_WIDTH, 1)
+                     for k in range(1, deep.MAX_DEPTH + 1))
 HIDDEN_FIELD = inputs.Choice("dn-hidden", t(f"{T}.hidden"), D["hidden"], HIDDEN, "activation")
 OUTPUT_FIELD = inputs.Choice("dn-output", t(f"{T}.output"), deep.DEFAULT_OUTPUT, OUTPUTS, "activation")
 BIASES = inputs.Flag("dn-biases", t(f"{T}.biases"), D["biases"])
 SEED = inputs.Whole("dn-seed", t(f"{T}.seed"), D["seed"], 0, 9999, 1, number_box=True)
 SCALE = inputs.Number("dn-scale", t(f"{T}.scale"), deep.DEFAULT_SCALE, 0.25, 3.0, 0.05)
-FIELDS = [DEPTH, SAME, WIDTH, *LAYER_WIDTHS, HIDDEN_FIELD, OUTPUT_FIELD, BIASES, SEED, SCALE]
+FIELDS = (DEPTH, SAME, WIDTH, *LAYER_WIDTHS, HIDDEN_FIELD, OUTPUT_FIELD, BIASES, SEED, SCALE)
 
 
 @st.cache_data(max_entries=128, show_spinner=False)
@@ -59,6 +61,13 @@ def worked_example(depth, widths, hidden, output, biases, seed, scale):
     """The example, both passes in column form, and the row-form trace of the same network: one cached call."""
     ex = deep.random_example(depth, widths, hidden=hidden, output=output, biases=biases, seed=seed, scale=scale)
     return ex, deep.column_backprop(ex.net, ex.x, ex.label), ex.net.backprop(ex.x, ex.label)
+
+
+@st.cache_data(max_entries=128, show_spinner=False)
+def candidates(depth, widths, hidden, output, biases, seed, scale):
+    """Each backward step's likely slips (bp_core.slips), for predict-then-reveal."""
+    ex, ct, rt = worked_example(depth, widths, hidden, output, biases, seed, scale)
+    return slip_core.column_candidates(ex.net, ct, rt)
 
 
 @st.cache_data(max_entries=128, show_spinner=False)
@@ -73,30 +82,6 @@ def layer_sizes(depth, widths, hidden, output, biases, seed, scale):
     """|dL/dW_k| per layer and the hidden layers no gradient passes, for one activation."""
     ex = deep.random_example(depth, widths, hidden=hidden, output=output, biases=biases, seed=seed, scale=scale)
     return deep.gradient_norms(ex.net, ex.x, ex.label), deep.dead_layers(ex.net, ex.x, ex.label)
-
-
-FIX_LINKS = f"{PAGE}-fix-links"
-LINKS_CHECKED = f"{PAGE}-links-checked"
-
-
-def fix_rounded_links() -> None:
-    """Before the widgets: put back to its default each field refuse_rounded_links named."""
-    for key in st.session_state.pop(FIX_LINKS, ()):
-        st.session_state[key] = next(f.default for f in FIELDS if f.key == key)
-
-
-def refuse_rounded_links(link: dict[str, str]) -> None:
-    """After the widgets. Streamlit rounds a link's 2.5 to 2 for a whole-number slider, where url_notice
-    says the default is used: on a link's first load, have such fields put back to their default (a value
-    set by code wins over the link only on a rerun, so this takes one). `link` holds the URL's values as they
-    were before the widgets, which correct the URL."""
-    if LINKS_CHECKED in st.session_state:
-        return
-    st.session_state[LINKS_CHECKED] = True
-    bad = [f.key for f in FIELDS if isinstance(f, inputs.Whole) and f.key in link and not f.accepts(link[f.key])]
-    if bad:
-        st.session_state[FIX_LINKS] = bad
-        st.rerun()
 
 
 def sidebar_inputs() -> dict:
@@ -172,41 +157,9 @@ def show_weight(ex, ct, rt) -> None:
         else:
             st.latex(rf"{g.bias_lhs} = {deep.D(k + 1)}_{{{i}}} = {num(g.bias)}")
         st.caption(t(f"{T}.weight.row_check", k1=k + 1, i=i, j=j, value=f"${num(rt.dW[k][j - 1, i - 1])}$"))
-    with st.expander(t(f"{T}.slips.heading")):
-        show_slips(deep.note_slips(ct, k, i, j))
+    slips.notes(slip_core.deep_networks(ct, k, i, j))
     picture(ex, ct, rt, None, g.touches, t(f"{T}.weight.diagram_title", w=pretty(k, i, j).split()[0]),
             "dn-weight-diagram")
-
-
-def formula_row(label: str, latex: str) -> None:
-    """A caption and, under it, a formula across the whole width (these are too long for columns)."""
-    st.caption(label)
-    st.latex(latex)
-
-
-def show_slips(slips) -> None:
-    st.markdown(t(f"{T}.slips.intro"))
-    inside, unrolled = slips
-    with st.container(border=True):
-        st.markdown(t(f"{T}.slips.inside", **inside.params))
-        formula_row(t(f"{T}.slips.wrote"), rf"{inside.wrote} = {value_latex(inside.wrote_value)}")
-        formula_row(t(f"{T}.slips.right"), rf"{inside.right} = {value_latex(inside.right_value)}")
-        formula_row(t(f"{T}.slips.check"), value_latex(inside.check))
-    with st.container(border=True):
-        info = unrolled.params
-        st.markdown(t(f"{T}.slips.unrolled", k=info["k"], i=info["i"], j=info["j"]))
-        if unrolled.wrote_value is None:
-            formula_row(t(f"{T}.slips.wrote"), unrolled.wrote)
-            why = info["why"]
-            st.markdown(t(f"{T}.slips.{why}", **{key: info[key] for key in ("left", "right", "m") if key in info}))
-            if why == "shapes":
-                st.caption(t(f"{T}.slips.equal_widths"))
-        else:
-            formula_row(t(f"{T}.slips.wrote"), rf"{unrolled.wrote} = {num(unrolled.wrote_value)}")
-        formula_row(t(f"{T}.slips.right"), rf"{unrolled.right} = {num(unrolled.right_value)}")
-        if unrolled.wrote_value is not None and num(unrolled.wrote_value) == num(unrolled.right_value):
-            st.caption(t(f"{T}.slips.same"))
-    st.caption(t(f"{T}.slips.index"))
 
 
 def labels(ct) -> int:
@@ -223,7 +176,7 @@ def picture(ex, ct, rt, k: int | None, highlight, title: str, key: str) -> None:
         fig = network_figure(ex.net, rt, upto, highlight=highlight, title=title)
     else:
         fig = compact_figure(ct, len(ct.steps) - 1 if k is None else k, set(highlight), title)
-    st.plotly_chart(fig, width="stretch", config=CHART, key=key)
+    st.plotly_chart(fig, width="stretch", config=dict(CHART), key=key)
 
 
 def compact_figure(ct, k: int, lit: set[str], title: str) -> go.Figure:
@@ -362,8 +315,8 @@ def show_sizes(values: dict) -> None:
     compare = st.toggle(t(f"{T}.norms.compare"), key="dn-compare")
     acts = [values["hidden"]] + ([a for a in COMPARED if a != values["hidden"]] if compare else [])
     sizes = {act: layer_sizes(**{**values, "hidden": act}) for act in acts}
-    st.plotly_chart(sizes_figure({act: norms for act, (norms, _) in sizes.items()}), width="stretch", config=CHART,
-                    key="dn-sizes")
+    st.plotly_chart(sizes_figure({act: norms for act, (norms, _) in sizes.items()}), width="stretch",
+                    config=dict(CHART), key="dn-sizes")
     for act, (norms, dead) in sizes.items():
         name = t(f"activation.{act}")
         if norms[0] > 0 and norms[-1] > 0:
@@ -379,10 +332,7 @@ st.title(t(lesson(T).title_key))
 st.markdown(t(f"{T}.intro"))
 
 inputs.url_notice(PAGE, FIELDS)
-fix_rounded_links()
-link = {key: st.query_params[key] for key in st.query_params}
 values = sidebar_inputs()
-refuse_rounded_links(link)
 
 try:
     ex, ct, rt = worked_example(**values)
@@ -398,6 +348,7 @@ row_index = {step.name: n for n, step in enumerate(rt.steps)}
 def render(k: int) -> None:
     step = ct.steps[k]
     row = rt.steps[row_index[ct.row_names[k]]]
+    predict.bar(PAGE)
     st.markdown(f"**{t('phase.' + step.phase)}** · {t('step.' + step.kind, **step.params)}")
     column, row_form = st.columns(2)
     column.caption(t(f"{T}.panel_column"))
@@ -409,21 +360,20 @@ def render(k: int) -> None:
     matrix_value = getattr(step.value, "ndim", 0) == 2 and step.value.shape[1] > 1
     numbers, value = (st.container(), st.container()) if wide or matrix_value else st.columns([4, 1])
     small = r"\footnotesize " if wide else ""
-    numbers.caption(t(f"{T}.panel_numbers"))
-    numbers.latex(small + step.numbers)
-    value.caption(t(f"{T}.panel_value"))
-    value.latex(small + value_latex(step.value))
+    if predict.hides(PAGE, step):   # predict, then reveal: the numbers and the value wait for a prediction
+        with numbers:
+            predict.ask(PAGE, step, candidates(**values).get(step.name, ()))
+    else:
+        numbers.caption(t(f"{T}.panel_numbers"))
+        numbers.latex(small + step.numbers)
+        value.caption(t(f"{T}.panel_value"))
+        value.latex(small + value_latex(step.value))
+        predict.feedback(PAGE, step)
     title = t(f"{T}.diagram_title") if labels(ct) <= LABELLED_MAX else t(f"{T}.compact.title")
-    picture(ex, ct, rt, k, step.touches, title, "dn-diagram")
+    picture(ex, ct, rt, predict.seen(PAGE, k, step), step.touches, title, "dn-diagram")
 
 
-n_steps = len(ct.steps)
-cursor = stepper.cursor_key(PAGE)
-# Work-around (pages/ui/stepper.py): on a link's first load the stepper sets its cursor before the URL-bound
-# widget exists, so a link's "?dn-step=k" would open at step 1; seed the cursor from the link instead.
-if cursor not in st.session_state and st.query_params.get(cursor, "").isdigit():
-    st.session_state[cursor] = min(max(int(st.query_params[cursor]), 1), n_steps)
-stepper.walk(PAGE, n_steps, render)
+stepper.walk(PAGE, len(ct.steps), render)
 gradient_check(checked(**values))
 handout.deep(PAGE, ex.net, ct, FIELDS)
 

@@ -4,6 +4,7 @@ Layout and widgets only: the trace, the derivations, each weight's written-out c
 and the notes' shortcut all come from bp_core through cached calls.
 """
 import math
+from types import MappingProxyType
 
 import plotly.graph_objects as go
 import streamlit as st
@@ -11,15 +12,17 @@ from plotly.subplots import make_subplots
 
 from bp_core import Network
 from bp_core import presets as P
+from bp_core import slips as slip_core
 from bp_core.derivations import derive
 from bp_core.gradcheck import check_network
-from bp_core.paths import all_paths, notes_slips, shortcut_gap
-from bp_core.step import matrix, num, value_latex
-from pages.ui import handout, inputs, panel, stepper
+from bp_core.paths import all_paths, shortcut_gap
+from bp_core.step import matrix, num
+from pages.ui import handout, inputs, panel, predict, slips, stepper
 from pages.ui.gradcheck import gradient_check
 from pages.ui.i18n import t
 from pages.ui.lessons import lesson
 from pages.ui.network_figure import network_figure
+from pages.ui.notation import plain, subscript
 
 PAGE = "mn"
 T = "matrix_network"
@@ -27,29 +30,31 @@ M = P.MATRIX_NET
 HIDDEN = ("relu", "sigmoid", "tanh", "identity")
 OUTPUTS = ("softmax", "identity", "sigmoid")
 LOSSES = ("half_sse", "mse", "cross_entropy")
-CHART = {"displayModeBar": False}
+CHART = MappingProxyType({"displayModeBar": False})
 WIDE_LATEX = 90  # characters of LaTeX beyond which a written-out product gets line breaks
 SUBSCRIPT = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
-FORWARD_LATEX = {
+FORWARD_LATEX = MappingProxyType({
     "relu": r"\operatorname{ReLU}", "sigmoid": r"\sigma", "tanh": r"\tanh", "identity": r"\operatorname{id}",
     "softmax": r"\operatorname{softmax}",
-}
+})
 
 
 def weight_field(k: int, j: int, i: int) -> inputs.Number:
     """The slider of w_kji, row i and column j of W_k (the preset is written row by row)."""
-    return inputs.Number(f"mn-w{k}{j}{i}", f"$w_{{{k}{j}{i}}}$", M[f"W{k}"][i - 1][j - 1], -2.0, 2.0, 0.05)
+    return inputs.Number(f"mn-w{k}{j}{i}", plain(f"w{k}{j}{i}"), M[f"W{k}"][i - 1][j - 1], -2.0, 2.0, 0.05)
 
 
-X_FIELDS = [inputs.Number(f"mn-x{i}", f"$x_{i}$", M["x"][i - 1], -3.0, 3.0, 0.05) for i in (1, 2)]
-W_FIELDS = {k: [weight_field(k, j, i) for i in (1, 2) for j in (1, 2)] for k in (1, 2, 3)}  # row by row
-LABEL_FIELDS = [inputs.Number(f"mn-t{j}", f"$y_{j}^{{label}}$", M["label"][j - 1], 0.0, 1.0, 0.05) for j in (1, 2)]
+X_FIELDS = tuple(inputs.Number(f"mn-x{i}", plain(f"x{i}"), M["x"][i - 1], -3.0, 3.0, 0.05) for i in (1, 2))
+W_FIELDS = MappingProxyType({  # row by row
+    k: tuple(weight_field(k, j, i) for i in (1, 2) for j in (1, 2)) for k in (1, 2, 3)})
+LABEL_FIELDS = tuple(inputs.Number(f"mn-t{j}", t(f"{T}.label_input", j=subscript(j)), M["label"][j - 1], 0.0, 1.0,
+                                   0.05) for j in (1, 2))
 HIDDEN_FIELD = inputs.Choice("mn-hidden", t(f"{T}.hidden"), M["hidden"], HIDDEN, "activation")
 OUTPUT_FIELD = inputs.Choice("mn-output", t(f"{T}.output"), M["output"], OUTPUTS, "activation")
 LOSS_FIELD = inputs.Choice("mn-loss", t(f"{T}.loss"), M["loss"], LOSSES, "loss")
 LR_FIELD = inputs.Number("mn-lr", t(f"{T}.lr"), M["lr"], 0.0, 2.0, 0.01)
-FIELDS = [*X_FIELDS, *(f for k in (1, 2, 3) for f in W_FIELDS[k]), *LABEL_FIELDS, HIDDEN_FIELD, OUTPUT_FIELD,
-          LOSS_FIELD, LR_FIELD]
+FIELDS = (*X_FIELDS, *(f for k in (1, 2, 3) for f in W_FIELDS[k]), *LABEL_FIELDS, HIDDEN_FIELD, OUTPUT_FIELD,
+          LOSS_FIELD, LR_FIELD)
 
 
 def build(weights, hidden, output, loss) -> Network:
@@ -58,10 +63,12 @@ def build(weights, hidden, output, loss) -> Network:
 
 @st.cache_data(max_entries=256, show_spinner=False)
 def worked_example(x, weights, label, hidden, output, loss, lr):
-    """Trace, SymPy derivations, every weight's path, the notes' slips: one cached call of plain inputs."""
+    """Trace, SymPy derivations, every weight's path, the notes' slips and each step's likely slips: one cached
+    call of plain inputs."""
     net = build(weights, hidden, output, loss)
     trace = net.backprop(x, label, lr=lr)
-    return net, trace, derive(net, x, label, lr), all_paths(net, trace), notes_slips(net, trace)
+    return (net, trace, derive(net, x, label, lr), all_paths(net, trace),
+            (slip_core.matrix_network(net, trace), slip_core.network_candidates(net, trace)))
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
@@ -95,22 +102,6 @@ def sidebar_inputs():
     return dict(x=x, weights=tuple(weights), label=label, hidden=hidden, output=output, loss=loss, lr=lr)
 
 
-def show_slip(slip, output: str, loss: str) -> None:
-    """What the note wrote beside what is right, each with the number it gives."""
-    kind = slip.kind
-    if kind == "softmax_as_one":
-        kind += "." + ("softmax_ce" if output == "softmax" and loss == "cross_entropy" else output)
-    with st.container(border=True):
-        st.markdown(f"**{t(f'{T}.slip.heading')}** · {t(f'{T}.slip.{kind}')}")
-        wrote, right = st.columns(2)
-        for column, label, latex, value in ((wrote, "wrote", slip.wrote, slip.wrote_value),
-                                            (right, "right", slip.right, slip.right_value)):
-            column.caption(t(f"{T}.slip.{label}"))
-            column.latex(latex + ("" if value is None else f" = {value_latex(value)}"))
-        if slip.wrote_value is not None and value_latex(slip.wrote_value) == value_latex(slip.right_value):
-            st.caption(t(f"{T}.slip.same", value=f"${value_latex(slip.right_value)}$"))
-
-
 def pretty(weight_id: str) -> str:
     """w211 -> w₂₁₁ for a select box, which shows no LaTeX."""
     return weight_id[0] + weight_id[1:].translate(SUBSCRIPT)
@@ -137,7 +128,7 @@ def show_path(net, trace, paths) -> None:
     last_backward = max(n for n, step in enumerate(trace.steps) if step.phase == "backward")
     figure = network_figure(net, trace, last_backward, highlight=path.touches, highlight_name=t(f"{T}.path.legend"),
                             title=t(f"{T}.path.title", w=pretty(chosen)))
-    st.plotly_chart(figure, width="stretch", config=CHART, key="mn-path-diagram")
+    st.plotly_chart(figure, width="stretch", config=dict(CHART), key="mn-path-diagram")
 
 
 def heatmap(gap) -> go.Figure:
@@ -182,7 +173,7 @@ def show_shortcut(values) -> None:
             cells[3].latex(matrix(diff))
     st.caption(t(f"{T}.shortcut.largest", value=f"${num(gap.largest)}$"))
     if gap.largest > 0:
-        st.plotly_chart(heatmap(gap), width="stretch", config=CHART, key="mn-shortcut-heatmap")
+        st.plotly_chart(heatmap(gap), width="stretch", config=dict(CHART), key="mn-shortcut-heatmap")
 
 
 st.title(t(lesson(T).title_key))
@@ -206,7 +197,7 @@ ce_softmax = values["loss"] == "cross_entropy" and values["output"] == "softmax"
 if ce_softmax and not math.isclose(sum(values["label"]), 1.0):
     st.info(t(f"{T}.ce_label", total=num(sum(values["label"]))), icon=":material/info:")
 try:
-    net, trace, derivations, paths, slips = worked_example(**values)
+    net, trace, derivations, paths, (notes_slips, candidates) = worked_example(**values)
 except ValueError as error:
     st.error(t(f"{T}.core_error", message=error), icon=":material/error:")
     st.stop()
@@ -214,11 +205,10 @@ except ValueError as error:
 
 def render(k: int) -> None:
     step = trace.steps[k]
-    panel.show_step(step, derivations.get(step.name))
-    if step.name in slips and step.name != "dL/dy":   # with two outputs the notes' two dL/dy agree
-        show_slip(slips[step.name], values["output"], values["loss"])
-    st.plotly_chart(network_figure(net, trace, k, highlight=step.touches, title=t(f"{T}.diagram_title")),
-                    width="stretch", config=CHART, key="mn-diagram")
+    shown = predict.seen(PAGE, k, step)   # a value kept back for a prediction is not drawn either
+    panel.show_step(step, derivations.get(step.name), PAGE, candidates.get(step.name, ()))
+    st.plotly_chart(network_figure(net, trace, shown, highlight=step.touches, title=t(f"{T}.diagram_title")),
+                    width="stretch", config=dict(CHART), key="mn-diagram")
 
 
 stepper.walk(PAGE, len(trace.steps), render)
@@ -227,6 +217,7 @@ shortcut_net = net.replace(output_grad_as_one=st.session_state.get("mn-gradcheck
 gradient_check(check_network(shortcut_net, trace.x, trace.label),
                toggle=("mn-gradcheck-shortcut", t(f"{T}.gradcheck_shortcut")))
 handout.network(PAGE, T, net, trace, FIELDS)
+slips.notes(notes_slips)
 
 st.divider()
 st.fragment(show_path)(net, trace, paths)

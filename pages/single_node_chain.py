@@ -3,21 +3,24 @@
 Layout and widgets only: the trace, the SymPy derivations, the notes' slips and the loss curves all come
 from bp_core through one cached call.
 """
+from types import MappingProxyType
+
 import plotly.graph_objects as go
 import streamlit as st
 
 from bp_core import Network
 from bp_core import presets as P
+from bp_core import slips as slip_core
 from bp_core.derivations import derive
 from bp_core.gradcheck import check_network
-from bp_core.paths import notes_slips
-from bp_core.step import num, value_latex
+from bp_core.step import num
 from bp_core.sweep import loss_curve
-from pages.ui import colors, handout, inputs, panel, stepper
+from pages.ui import colors, handout, inputs, panel, predict, slips, stepper
 from pages.ui.gradcheck import gradient_check
 from pages.ui.i18n import t
 from pages.ui.lessons import lesson
 from pages.ui.network_figure import network_figure
+from pages.ui.notation import plain
 
 PAGE = "sn"
 T = "single_node_chain"
@@ -26,39 +29,30 @@ HIDDEN = ("identity", "relu", "sigmoid", "tanh")
 OUTPUTS = ("identity", "sigmoid")    # softmax over one output is the constant 1: see output_note
 LOSSES = ("half_sse", "mse")         # cross-entropy needs probabilities over classes: see loss_note
 WEIGHTS = ("w1", "w2", "w3")
-CHART = {"displayModeBar": False}
+CHART = MappingProxyType({"displayModeBar": False})
 
-FIELDS = [
-    inputs.Number("sn-x", "$x$", C["x"], -3.0, 3.0, 0.05),
-    inputs.Number("sn-w1", "$w_1$", C["w1"], -3.0, 3.0, 0.05),
-    inputs.Number("sn-w2", "$w_2$", C["w2"], -3.0, 3.0, 0.05),
-    inputs.Number("sn-w3", "$w_3$", C["w3"], -3.0, 3.0, 0.05),
+FIELDS = (
+    inputs.Number("sn-x", "x", C["x"], -3.0, 3.0, 0.05),
+    inputs.Number("sn-w1", plain("w1"), C["w1"], -3.0, 3.0, 0.05),
+    inputs.Number("sn-w2", plain("w2"), C["w2"], -3.0, 3.0, 0.05),
+    inputs.Number("sn-w3", plain("w3"), C["w3"], -3.0, 3.0, 0.05),
     inputs.Number("sn-label", t(f"{T}.label"), C["label"], -3.0, 3.0, 0.05),
     inputs.Choice("sn-hidden", t(f"{T}.hidden"), C["hidden"], HIDDEN, "activation"),
     inputs.Choice("sn-output", t(f"{T}.output"), C["output"], OUTPUTS, "activation"),
     inputs.Choice("sn-loss", t(f"{T}.loss"), C["loss"], LOSSES, "loss"),
     inputs.Number("sn-lr", t(f"{T}.lr"), C["lr"], 0.0, 2.0, 0.01),
-]
+)
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
 def worked_example(x, w1, w2, w3, label, hidden, output, loss, lr):
-    """The chain's trace, SymPy derivations, the notes' slips and L along each weight: one cached call."""
+    """The chain's trace, SymPy derivations, the notes' slips, each step's likely slips and L along each weight:
+    one cached call."""
     net = Network([[[w1]], [[w2]], [[w3]]], hidden=hidden, output=output, loss=loss)
     trace = net.backprop([x], [label], lr=lr)
     curves = {f"w{k}": loss_curve(net, [x], [label], k, lr=lr) for k in (1, 2, 3)}
-    return net, trace, derive(net, [x], [label], lr), notes_slips(net, trace), curves
-
-
-def show_slip(slip) -> None:
-    """What the note wrote beside what is right, each with the number it gives."""
-    with st.container(border=True):
-        st.markdown(f"**{t(f'{T}.slip.heading')}** · {t(f'{T}.slip.{slip.kind}')}")
-        wrote, right = st.columns(2)
-        for column, label, latex, value in ((wrote, "wrote", slip.wrote, slip.wrote_value),
-                                            (right, "right", slip.right, slip.right_value)):
-            column.caption(t(f"{T}.slip.{label}"))
-            column.latex(latex + ("" if value is None else f" = {value_latex(value)}"))
+    slips_ = (slip_core.single_node_chain(net, trace), slip_core.network_candidates(net, trace))
+    return net, trace, derive(net, [x], [label], lr), slips_, curves
 
 
 def weight_of(step) -> str:
@@ -116,7 +110,7 @@ def show_curve(trace, curves, k: int, step) -> None:
     L_known = k >= first_index(trace, "L")
     slope_known = k >= first_index(trace, f"dL/d{w}")
     update_known = k >= first_index(trace, f"{w}*")
-    st.plotly_chart(curve_figure(curve, w, L_known, slope_known, update_known), width="stretch", config=CHART,
+    st.plotly_chart(curve_figure(curve, w, L_known, slope_known, update_known), width="stretch", config=dict(CHART),
                     key="sn-curve-chart")
     sym = f"w_{w[1:]}"
     if update_known:
@@ -147,7 +141,7 @@ for field in FIELDS:
 inputs.reset_button(PAGE, FIELDS, sidebar)
 
 try:
-    net, trace, derivations, slips, curves = worked_example(**values)
+    net, trace, derivations, (notes_slips, candidates), curves = worked_example(**values)
 except ValueError as error:
     st.error(t(f"{T}.core_error", message=error), icon=":material/error:")
     st.stop()
@@ -155,15 +149,15 @@ except ValueError as error:
 
 def render(k: int) -> None:
     step = trace.steps[k]
+    shown = predict.seen(PAGE, k, step)   # a value kept back for a prediction is not drawn either
     # the chain's picture is short: it goes first, so that it shares the screen with the step
-    st.plotly_chart(network_figure(net, trace, k, highlight=step.touches, title=t(f"{T}.diagram_title")),
-                    width="stretch", config=CHART, key="sn-diagram")
-    panel.show_step(step, derivations.get(step.name))
-    if step.name in slips:
-        show_slip(slips[step.name])
-    show_curve(trace, curves, k, step)
+    st.plotly_chart(network_figure(net, trace, shown, highlight=step.touches, title=t(f"{T}.diagram_title")),
+                    width="stretch", config=dict(CHART), key="sn-diagram")
+    panel.show_step(step, derivations.get(step.name), PAGE, candidates.get(step.name, ()))
+    show_curve(trace, curves, shown, step)
 
 
 stepper.walk(PAGE, len(trace.steps), render)
 gradient_check(check_network(net, trace.x, trace.label))
 handout.network(PAGE, T, net, trace, FIELDS)
+slips.notes(notes_slips)

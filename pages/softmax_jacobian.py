@@ -5,28 +5,32 @@ Layout and widgets only: every number, formula and derivation comes from bp_core
 """
 from __future__ import annotations
 
+from types import MappingProxyType
+
 import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 from plotly.subplots import make_subplots
 
 from bp_core import presets as P
+from bp_core import slips as slip_core
 from bp_core import softmax_lesson as lesson_core
 from bp_core.gradcheck import check_softmax
 from bp_core.softmax_derivations import derive
-from pages.ui import colors, handout, inputs, panel, stepper
+from pages.ui import colors, handout, inputs, panel, predict, slips, stepper
 from pages.ui.gradcheck import gradient_check
 from pages.ui.i18n import current_language, t
 from pages.ui.lessons import lesson
+from pages.ui.notation import subscript
 
 CODE = "sj"
 MAX_N = 6
 CLASS_COUNTS = tuple(str(n) for n in range(2, MAX_N + 1))
 DEFAULT_Z = lesson_core.default_logits(MAX_N)
 NEGATIVE = "#5E3C99"  # purple end of the diverging Jacobian scale (PuOr, safe for colour-blind readers)
-DIVERGING = [[0.0, NEGATIVE], [0.5, "#FFFFFF"], [1.0, colors.GRADIENT]]
-SEQUENTIAL = [[0.0, "#FFFFFF"], [1.0, colors.FORWARD]]
-CHART = {"displayModeBar": False}
+DIVERGING = ((0.0, NEGATIVE), (0.5, "#FFFFFF"), (1.0, colors.GRADIENT))
+SEQUENTIAL = ((0.0, "#FFFFFF"), (1.0, colors.FORWARD))
+CHART = MappingProxyType({"displayModeBar": False})
 
 
 def _c(key: str, **kw) -> str:
@@ -38,8 +42,8 @@ def _classes(n: int) -> tuple[str, ...]:
 
 
 N_FIELD = inputs.Choice(f"{CODE}-n", _c("classes"), str(len(P.SOFTMAX["z"])), CLASS_COUNTS)
-Z_FIELDS = [inputs.Number(f"{CODE}-z{j}", _c("logit", j=j), DEFAULT_Z[j - 1], -6.0, 6.0, 0.1)
-            for j in range(1, MAX_N + 1)]
+Z_FIELDS = tuple(inputs.Number(f"{CODE}-z{j}", _c("logit", j=subscript(j)), DEFAULT_Z[j - 1], -6.0, 6.0, 0.1)
+                 for j in range(1, MAX_N + 1))
 T_FIELD = inputs.Number(f"{CODE}-temp", _c("temperature"), float(P.SOFTMAX["temperature"]), 0.1, 5.0, 0.1)
 
 
@@ -57,7 +61,7 @@ def class_fields(n: int) -> list[inputs.Choice]:
 @st.cache_data(max_entries=256, show_spinner=False)
 def lesson_data(z: tuple[float, ...], T: float, c: int, j: int, k: int):
     trace = lesson_core.trace(z, T, c, (j, k))
-    return trace, derive(trace), lesson_core.note_slip(trace)
+    return trace, derive(trace), (slip_core.softmax_jacobian(trace), slip_core.softmax_candidates(trace))
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
@@ -74,11 +78,18 @@ def _fmt(v: float, digits: int = 3) -> str:
     return f"{float(v) + 0.0:.{digits}g}"
 
 
-def _halo(fig: go.Figure, x: int, col: int | None = None) -> None:
+# Each figure's shapes are collected as dicts and set once: fig.add_shape / add_vrect one by one re-validates
+# every shape before it (about 10 ms per shape in a two-panel figure, 0.2 s a step on the server).
+def _axes(col: int | None) -> str:
+    """The axis suffix of panel `col` of a one-row figure: "" for the first (or only) one, "2" for the second."""
+    return "" if not col or col == 1 else str(col)
+
+
+def _halo(x: int, col: int | None = None) -> dict:
     """A yellow band behind bar x: what the current step touches."""
-    where = {"row": 1, "col": col} if col else {}
-    fig.add_vrect(x0=x - 0.45, x1=x + 0.45, fillcolor=colors.HIGHLIGHT, opacity=0.55, line_width=0, layer="below",
-                  exclude_empty_subplots=False, **where)
+    a = _axes(col)
+    return dict(type="rect", x0=x - 0.45, x1=x + 0.45, y0=0, y1=1, xref=f"x{a}", yref=f"y{a} domain",
+                fillcolor=colors.HIGHLIGHT, opacity=0.55, line_width=0, layer="below")
 
 
 def _pending_bars(n: int, name: str) -> go.Bar:
@@ -96,26 +107,28 @@ def _layout(fig: go.Figure, title: str, height: int) -> None:
                       legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1))
 
 
-@st.cache_data(max_entries=1024, show_spinner=False)
-def probability_figure(z, T, c, j, k, idx: int, lang: str) -> go.Figure:
-    """lang is part of the cache key: the titles inside are in the session's language."""
+# The figures are cached as objects shared by every session (st.cache_resource), not as pickled copies:
+# unpickling a go.Figure re-validates it (~13-45 ms a figure, four a step). They are only read: st.plotly_chart
+# sends a copy (Figure.to_dict).
+@st.cache_resource(max_entries=1024, show_spinner=False)
+def probability_figure(z, T, c, j, k, idx: int, known: int, lang: str) -> go.Figure:
+    """idx: the step whose elements are haloed; known: the last step whose values are drawn (idx, or the one
+    before while a prediction is awaited). lang is part of the cache key: the titles inside are in the session's
+    language. The other figures take the same arguments."""
     trace = lesson_data(z, T, c, j, k)[0]
     step, n = trace.steps[idx], trace.n
     xs = list(range(1, n + 1))
-    fig = go.Figure()
-    for x in xs:
-        if f"S{x}" in step.touches:
-            _halo(fig, x)
+    fig = go.Figure(layout=dict(shapes=[_halo(x) for x in xs if f"S{x}" in step.touches]))
     fig.add_trace(go.Bar(x=xs, y=list(trace.y), name=_c("chart.label_name"), marker=dict(
         color="rgba(0,0,0,0)", line=dict(color=colors.INK, width=2), pattern=dict(shape="")),
         hovertemplate="y_%{x} = %{y}<extra></extra>"))
-    if _done(trace, idx, "S"):
+    if _done(trace, known, "S"):
         fig.add_trace(go.Bar(x=xs, y=list(trace.S), name=_c("chart.S_name"), marker_color=colors.FORWARD,
                              text=[_fmt(v) for v in trace.S], textposition="outside", cliponaxis=False,
                              hovertemplate="S_%{x} = %{y:.4g}<extra></extra>"))
     else:
         fig.add_trace(_pending_bars(n, _c("chart.S_name")))
-    loss_done = _done(trace, idx, "L")
+    loss_done = _done(trace, known, "L")
     fig.add_annotation(xref="paper", yref="paper", x=1, y=0.97, xanchor="right", showarrow=False,
                        text=_c("chart.loss", loss=f"{trace.loss:.4g}") if loss_done else _c("chart.loss_pending"),
                        font=dict(size=15, color=colors.FORWARD if loss_done else colors.PENDING),
@@ -128,32 +141,30 @@ def probability_figure(z, T, c, j, k, idx: int, lang: str) -> go.Figure:
     return fig
 
 
-@st.cache_data(max_entries=1024, show_spinner=False)
-def gradient_figure(z, T, c, j, k, idx: int, lang: str) -> go.Figure:
+@st.cache_resource(max_entries=1024, show_spinner=False)
+def gradient_figure(z, T, c, j, k, idx: int, known: int, lang: str) -> go.Figure:
     trace = lesson_data(z, T, c, j, k)[0]
     step, n = trace.steps[idx], trace.n
     xs = list(range(1, n + 1))
     fig = make_subplots(rows=1, cols=2, subplot_titles=(_c("chart.dS_title"), _c("chart.dz_title")),
                         horizontal_spacing=0.14)
-    for col, prefix in ((1, "g"), (2, "dz")):
-        for x in xs:
-            if f"{prefix}{x}" in step.touches:
-                _halo(fig, x, col)
-    if _done(trace, idx, "dL/dS"):
+    fig.update_layout(shapes=[_halo(x, col) for col, prefix in ((1, "g"), (2, "dz")) for x in xs
+                              if f"{prefix}{x}" in step.touches])
+    if _done(trace, known, "dL/dS"):
         fig.add_trace(go.Bar(x=xs, y=list(trace.dS), name=_c("chart.dS_name"), marker=dict(
             color=colors.GRADIENT, pattern=dict(shape="/", fgcolor="white", fillmode="overlay")),
             text=[f"∂ {_fmt(v)}" for v in trace.dS], textposition="outside", textangle=0, cliponaxis=False,
             hovertemplate="∂L/∂S_%{x} = %{y:.4g}<extra></extra>"), row=1, col=1)
     else:
         fig.add_trace(_pending_bars(n, _c("chart.dS_name")), row=1, col=1)
-    if _done(trace, idx, "J^T g"):
+    if _done(trace, known, "J^T g"):
         fig.add_trace(go.Bar(x=xs, y=list(trace.dz_chain), name=_c("chart.dz_name"), marker_color=colors.GRADIENT,
                              text=[f"∂ {_fmt(v)}" for v in trace.dz_chain], textposition="outside", textangle=0,
                              cliponaxis=False,
                              hovertemplate="∂L/∂z_%{x} = %{y:.4g}<extra></extra>"), row=1, col=2)
     else:
         fig.add_trace(_pending_bars(n, _c("chart.dz_name")), row=1, col=2)
-    if _done(trace, idx, "dL/dz"):
+    if _done(trace, known, "dL/dz"):
         fig.add_trace(go.Scatter(x=xs, y=list(trace.dz), mode="markers", name=_c("chart.collapse_name"),
                                  marker=dict(symbol="diamond", size=13, color=colors.INK,
                                              line=dict(color="white", width=1.5)),
@@ -169,14 +180,16 @@ def gradient_figure(z, T, c, j, k, idx: int, lang: str) -> go.Figure:
     return fig
 
 
-def _cell_rect(fig: go.Figure, r: int, c: int, outer: str, width: float, dash: str = "solid", **kw) -> None:
-    """An outline around heatmap cell (row r, column c), 1-based; kw picks the subplot."""
-    fig.add_shape(type="rect", x0=c - 0.5, x1=c + 0.5, y0=r - 0.5, y1=r + 0.5,
-                  line=dict(color=outer, width=width, dash=dash), fillcolor="rgba(0,0,0,0)", **kw)
+def _cell_rect(r: int, c: int, outer: str, width: float, dash: str = "solid", col: int | None = None) -> dict:
+    """An outline around heatmap cell (row r, column c), 1-based, in panel `col`."""
+    a = _axes(col)
+    return dict(type="rect", x0=c - 0.5, x1=c + 0.5, y0=r - 0.5, y1=r + 0.5, xref=f"x{a}", yref=f"y{a}",
+                line=dict(color=outer, width=width, dash=dash), fillcolor="rgba(0,0,0,0)")
 
 
-def _annotated_heatmap(fig, values, done, scale, zmin, zmax, colorbar, hover, **kw) -> None:
-    """values[r][c] shown where done[r][c]; the rest is a grey outline marked '?', not filled in."""
+def _annotated_heatmap(fig, values, done, scale, zmin, zmax, colorbar, hover, **kw) -> list[dict]:
+    """values[r][c] shown where done[r][c]; the rest is a grey outline marked '?', not filled in (the outlines
+    are returned, for the figure's shapes)."""
     rows, cols = values.shape
     z = np.where(done, values, np.nan)
     digits, size = (3, 14) if cols <= 4 else (2, 11)
@@ -187,40 +200,39 @@ def _annotated_heatmap(fig, values, done, scale, zmin, zmax, colorbar, hover, **
         colorbar=dict(title=colorbar, thickness=12, len=0.8) if colorbar else None, showscale=colorbar is not None,
         hovertemplate=hover), **kw)
     pending = [(r + 1, c + 1) for r in range(rows) for c in range(cols) if not done[r, c]]
-    for r, c in pending:
-        _cell_rect(fig, r, c, colors.PENDING, 1.5, **kw)
     if pending:
         fig.add_trace(go.Scatter(x=[c for _, c in pending], y=[r for r, _ in pending], mode="text",
                                  text=["?"] * len(pending),
                                  textfont=dict(color="#888888", size=16), hoverinfo="skip", showlegend=False), **kw)
+    return [_cell_rect(r, c, colors.PENDING, 1.5, col=kw.get("col")) for r, c in pending]
 
 
 def _symmetric_limit(values: np.ndarray) -> float:
     return float(max(np.abs(values).max(), 1e-12))
 
 
-@st.cache_data(max_entries=1024, show_spinner=False)
-def jacobian_figure(z, T, c, j, k, idx: int, lang: str) -> go.Figure:
+@st.cache_resource(max_entries=1024, show_spinner=False)
+def jacobian_figure(z, T, c, j, k, idx: int, known: int, lang: str) -> go.Figure:
     """J as an annotated heatmap: entries appear as their steps compute them; (j, k) is the selected cell."""
     trace = lesson_data(z, T, c, j, k)[0]
     step, n = trace.steps[idx], trace.n
     done = np.zeros((n, n), dtype=bool)
-    if _done(trace, idx, "J"):
+    if _done(trace, known, "J"):
         done[:] = True
     else:
         cj, ck = trace.cell
-        done[cj, cj] = _done(trace, idx, f"dS{cj + 1}/dz{cj + 1}")
-        done[cj, ck] = _done(trace, idx, f"dS{cj + 1}/dz{ck + 1}")
+        done[cj, cj] = _done(trace, known, f"dS{cj + 1}/dz{cj + 1}")
+        done[cj, ck] = _done(trace, known, f"dS{cj + 1}/dz{ck + 1}")
     fig = go.Figure()
     lim = _symmetric_limit(trace.J)
-    _annotated_heatmap(fig, trace.J, done, DIVERGING, -lim, lim, _c("chart.J_colorbar"),
-                       "∂S_%{y}/∂z_%{x} = %{z:.4g}<extra></extra>")
-    _cell_rect(fig, j + 1, k + 1, colors.INK, 2)
+    shapes = _annotated_heatmap(fig, trace.J, done, DIVERGING, -lim, lim, _c("chart.J_colorbar"),
+                                "∂S_%{y}/∂z_%{x} = %{z:.4g}<extra></extra>")
+    shapes.append(_cell_rect(j + 1, k + 1, colors.INK, 2))
     for r in range(1, n + 1):
         for col in range(1, n + 1):
             if f"J{r}{col}" in step.touches:
-                _cell_rect(fig, r, col, colors.HIGHLIGHT, 5)
-                _cell_rect(fig, r, col, colors.INK, 1.5, dash="dot")
+                shapes += [_cell_rect(r, col, colors.HIGHLIGHT, 5), _cell_rect(r, col, colors.INK, 1.5, dash="dot")]
+    fig.update_layout(shapes=shapes)
     _layout(fig, _c("chart.J_title"), 360 + 20 * n)
     ticks = list(range(1, n + 1))
     fig.update_xaxes(title=_c("chart.k_axis"), tickvals=ticks, side="top", showgrid=False, zeroline=False,
@@ -231,29 +243,32 @@ def jacobian_figure(z, T, c, j, k, idx: int, lang: str) -> go.Figure:
     return fig
 
 
-@st.cache_data(max_entries=1024, show_spinner=False)
-def batch_figure(z, T, c, j, k, idx: int, lang: str) -> go.Figure:
+@st.cache_resource(max_entries=1024, show_spinner=False)
+def batch_figure(z, T, c, j, k, idx: int, known: int, lang: str) -> go.Figure:
     trace = lesson_data(z, T, c, j, k)[0]
     step, n, B = trace.steps[idx], trace.n, trace.batch
     fig = make_subplots(rows=1, cols=2, subplot_titles=(_c("chart.SB_title"), _c("chart.dB_title")),
                         horizontal_spacing=0.12)
-    s_done = np.full((B, n), _done(trace, idx, "S batch"))
-    d_done = np.full((B, n), _done(trace, idx, "dZ loop"))
-    _annotated_heatmap(fig, trace.SB, s_done, SEQUENTIAL, 0.0, 1.0, None,
-                       "S, sample %{y}, class %{x}: %{z:.4g}<extra></extra>", row=1, col=1)
+    s_done = np.full((B, n), _done(trace, known, "S batch"))
+    d_done = np.full((B, n), _done(trace, known, "dZ loop"))
+    shapes = _annotated_heatmap(fig, trace.SB, s_done, SEQUENTIAL, 0.0, 1.0, None,
+                                _c("chart.SB_hover"), row=1, col=1)
     lim = _symmetric_limit(trace.dZ_vec)
-    _annotated_heatmap(fig, trace.dZ_vec, d_done, DIVERGING, -lim, lim, None,
-                       "∂L/∂z, sample %{y}, class %{x}: %{z:.4g}<extra></extra>", row=1, col=2)
+    shapes += _annotated_heatmap(fig, trace.dZ_vec, d_done, DIVERGING, -lim, lim, None,
+                                 _c("chart.dB_hover"), row=1, col=2)
     for col, prefix in ((1, "SB"), (2, "dB")):
         for b in range(1, B + 1):
             for x in range(1, n + 1):
                 if f"{prefix}{b}{x}" in step.touches:
-                    _cell_rect(fig, b, x, colors.HIGHLIGHT, 4, row=1, col=col)
-    _layout(fig, "", 250)
-    fig.update_layout(margin=dict(t=40))
+                    shapes.append(_cell_rect(b, x, colors.HIGHLIGHT, 4, col=col))
+    fig.update_layout(shapes=shapes)
+    _layout(fig, _c("chart.batch_title"), 290)
+    fig.update_layout(margin=dict(t=80))
     fig.update_xaxes(title=_c("chart.class_axis"), tickvals=list(range(1, n + 1)), showgrid=False, zeroline=False)
     fig.update_yaxes(tickvals=list(range(1, B + 1)), ticktext=[_c("chart.sample", b=b) for b in range(1, B + 1)],
                      autorange="reversed", showgrid=False, zeroline=False)
+    fig.update_yaxes(title=_c("chart.sample_axis"), row=1, col=1)
+    fig.update_yaxes(showticklabels=False, row=1, col=2)  # the same samples as on the left
     return fig
 
 
@@ -275,7 +290,7 @@ for field in CLASS_FIELDS:
     # fewer classes than before: a label or cell beyond n falls back to its default
     if st.session_state.get(field.key) not in field.options:
         st.session_state[field.key] = field.default
-FIELDS = [N_FIELD, *Z_FIELDS, T_FIELD, *CLASS_FIELDS]
+FIELDS = (N_FIELD, *Z_FIELDS, T_FIELD, *CLASS_FIELDS)
 inputs.url_notice(CODE, FIELDS)
 
 sidebar = st.sidebar
@@ -283,7 +298,7 @@ sidebar.subheader(t("inputs.heading"))
 N_FIELD.widget(sidebar)
 z = tuple(float(f.widget(sidebar)) for f in Z_FIELDS[:n])
 T = float(sidebar.slider(T_FIELD.label, T_FIELD.lo, T_FIELD.hi, step=T_FIELD.step, key=T_FIELD.key,
-                         bind="query-params", help=_c("temperature_help")))
+                         bind=inputs.binding(T_FIELD.key), help=_c("temperature_help")))
 c = int(LABEL.widget(sidebar)) - 1
 inputs.reset_button(CODE, FIELDS, sidebar)
 
@@ -298,39 +313,31 @@ def render(idx: int) -> None:
     pick_j, pick_k = right.columns(2)
     sel_j = int(CELL_J.widget(pick_j)) - 1
     sel_k = int(CELL_K.widget(pick_k)) - 1
-    trace, derivations, slips = lesson_data(z, T, c, sel_j, sel_k)
+    trace, derivations, (_, candidates) = lesson_data(z, T, c, sel_j, sel_k)
     step = trace.steps[idx]
+    known = predict.seen(CODE, idx, step)   # a value kept back for a prediction is not drawn either
     with panel_box:
-        panel.show_step(step, derivations.get(step.name))
+        panel.show_step(step, derivations.get(step.name), CODE, candidates.get(step.name, ()))
+    figure_args = (z, T, c, sel_j, sel_k, idx, known, current_language())
     with left:
-        st.plotly_chart(probability_figure(z, T, c, sel_j, sel_k, idx, current_language()), width="stretch", config=CHART)
-        st.plotly_chart(gradient_figure(z, T, c, sel_j, sel_k, idx, current_language()), width="stretch", config=CHART)
-    heat_box.plotly_chart(jacobian_figure(z, T, c, sel_j, sel_k, idx, current_language()), width="stretch", config=CHART)
+        st.plotly_chart(probability_figure(*figure_args), width="stretch", config=dict(CHART))
+        st.plotly_chart(gradient_figure(*figure_args), width="stretch", config=dict(CHART))
+    heat_box.plotly_chart(jacobian_figure(*figure_args), width="stretch", config=dict(CHART))
     with right:
         st.markdown(f"**{_c('cell_heading')}**")
-        if _done(trace, idx, "J"):
+        if _done(trace, known, "J"):
             entry = trace.entry(sel_j, sel_k)
             st.latex(rf"{entry.formula} \\ = {entry.numbers}")
             st.caption(_c("props", asym=f"{trace.asymmetry:.2g}", rows=f"{np.abs(trace.row_sums).max():.2g}",
                           rank=trace.rank, n1=trace.n - 1))
         else:
             st.caption(_c("cell_pending", k=trace.step_index("J") + 1))
-    st.markdown(f"**{_c('batch_heading', B=trace.batch)}**")
+    st.subheader(_c("batch_heading", B=trace.batch))  # a section of its own (projection mode sets it under the step)
     st.caption(_c("batch_caption"))
-    st.plotly_chart(batch_figure(z, T, c, sel_j, sel_k, idx, current_language()), width="stretch", config=CHART)
-    with st.expander(_c("note.heading"), icon=":material/edit_note:"):
-        st.markdown(_c("note.intro"))
-        wrote, gives = slips
-        st.markdown(_c("note.dS"))
-        st.latex(wrote.formula)
-        st.latex(wrote.numbers)
-        st.markdown(_c("note.dz"))
-        st.latex(gives.numbers)
-        st.markdown(_c("note.equals"))
-        st.markdown(_c("note.mul"))
-        st.markdown(_c("note.weight"))
+    st.plotly_chart(batch_figure(*figure_args), width="stretch", config=dict(CHART))
     handout.softmax(CODE, trace, [N_FIELD, *Z_FIELDS[:n], T_FIELD, *CLASS_FIELDS])
 
 
 stepper.walk(CODE, n_steps, render)
 gradient_check(softmax_checks(z, T, c))
+slips.notes(lesson_data(z, T, c, 0, 1)[2][0])

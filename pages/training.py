@@ -6,6 +6,7 @@ and bp_core.training through cached calls of plain inputs; the session holds the
 from __future__ import annotations
 
 import math
+from types import MappingProxyType
 from typing import NamedTuple
 
 import numpy as np
@@ -14,9 +15,11 @@ import streamlit as st
 
 from bp_core import datasets, training
 from bp_core import presets as P
+from bp_core import slips as slip_core
+from bp_core.contour import level_lines
 from bp_core.gradcheck import check_network
 from bp_core.step import matrix, num
-from pages.ui import colors, handout, inputs, stepper
+from pages.ui import colors, handout, inputs, slips, stepper
 from pages.ui.gradcheck import gradient_check
 from pages.ui.i18n import t
 from pages.ui.lessons import lesson
@@ -24,16 +27,19 @@ from pages.ui.lessons import lesson
 PAGE = "tr"
 T = "training"
 D = P.TRAINING
-CHART = {"displayModeBar": False}
-MAX_UPDATES = 20_000      # one run at most: about 3 s on a busy 2-core machine
+CHART = MappingProxyType({"displayModeBar": False})
+# One run at most, so that it stays under 1 s on a 2-core machine: an update costs about 0.2 ms, and every epoch
+# about 1 us more per point (its gradients and the loss on every point after it).
+MAX_UPDATES = 2_000
+MAX_PASSES = 100_000      # epochs x points
 STEP_LIMIT = 100          # step mode walks the first updates of the run
 PROGRESS_STEPS = 20       # run mode trains in this many cached chunks, moving the progress bar between them
 GRID = 81
 # Two classes in two more Okabe-Ito colours (blue and vermillion already mean "value" and "gradient"), and
 # two marker shapes, so colour is never the only carrier.
-CLASS_COLOR = {1: "#009E73", 2: "#CC79A7"}
-CLASS_TINT = {1: "#B3E2D5", 2: "#F0D7E5"}
-CLASS_SYMBOL = {1: "circle", 2: "triangle-up"}
+CLASS_COLOR = MappingProxyType({1: "#009E73", 2: "#CC79A7"})
+CLASS_TINT = MappingProxyType({1: "#B3E2D5", 2: "#F0D7E5"})
+CLASS_SYMBOL = MappingProxyType({1: "circle", 2: "triangle-up"})
 
 
 def fmt(v: float) -> str:
@@ -56,8 +62,8 @@ LR = inputs.Ladder("tr-lr", t(f"{T}.lr"), D["lr"],
 BATCH = inputs.Ladder("tr-batch", t(f"{T}.batch"), D["batch"], (1, 2, 5, 10, 20, 50, 100, 200, 400))
 EPOCHS = inputs.Ladder("tr-epochs", t(f"{T}.epochs"), D["epochs"], (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000))
 MODE = inputs.Choice("tr-mode", t(f"{T}.mode.label"), "step", ("step", "run"), f"{T}.mode", radio=True)
-FIELDS = [DATASET, POINTS, NOISE, SEED, DEPTH, WIDTH, HIDDEN, BIASES, LOSS, INIT, LR, BATCH, EPOCHS, MODE]
-NOTES_NETWORK = {"tr-depth": 2, "tr-width": 2, "tr-hidden": "relu", "tr-biases": False}
+FIELDS = (DATASET, POINTS, NOISE, SEED, DEPTH, WIDTH, HIDDEN, BIASES, LOSS, INIT, LR, BATCH, EPOCHS, MODE)
+NOTES_NETWORK = MappingProxyType({"tr-depth": 2, "tr-width": 2, "tr-hidden": "relu", "tr-biases": False})
 
 
 class Settings(NamedTuple):
@@ -116,6 +122,14 @@ def replay(s: Settings):
     X, Y = data(s.dataset, s.points, s.noise, s.seed)
     return training.first_updates(network(s), X, Y, lr=s.lr, batch=s.batch, seed=s.init_seed,
                                   count=min(s.updates, STEP_LIMIT))
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def update_check(s: Settings, k: int):
+    """Step mode's gradient check of update k: its gradients on its mini-batch beside finite differences."""
+    X, Y = data(s.dataset, s.points, s.noise, s.seed)
+    u = replay(s)[k]
+    return check_network(u.before, X[u.indices], Y[u.indices])
 
 
 @st.cache_data(max_entries=512, show_spinner=False)
@@ -182,11 +196,15 @@ def boundary_figure(s: Settings, grid, title: str, batch: np.ndarray | None = No
             colorbar=dict(title=dict(text=t(f"{T}.plot.probability"), side="right"), thickness=12, len=0.8),
             hovertemplate="x₁ %{x:.2f}, x₂ %{y:.2f}<br>y₁ %{z:.3f}<extra></extra>"))
         if grid.p1.min() < 0.5 < grid.p1.max():
-            fig.add_trace(go.Contour(
-                x=grid.xs, y=grid.ys, z=grid.p1, showscale=False, name=t(f"{T}.plot.boundary"), showlegend=True,
-                contours=dict(start=0.5, end=0.5, size=1, coloring="none"), line=dict(color=colors.INK, width=2,
-                                                                                      dash="dash"),
-                hoverinfo="skip"))
+            # the line y_1 = 1/2 worked out here (a few ms) rather than as a contour the browser traces
+            line_x, line_y = level_lines(grid.xs, grid.ys, grid.p1, 0.5)
+            fig.add_trace(go.Scatter(
+                x=line_x, y=line_y, mode="lines", name=t(f"{T}.plot.boundary"), showlegend=True,
+                line=dict(color=colors.INK, width=2, dash="dash"), hoverinfo="skip"))
+        # the heatmap's own extent, as a contour gave: a line trace would widen the axes by 5% of its length
+        half = (grid.xs[1] - grid.xs[0]) / 2, (grid.ys[1] - grid.ys[0]) / 2
+        fig.update_xaxes(range=[grid.xs[0] - half[0], grid.xs[-1] + half[0]])
+        fig.update_yaxes(range=[grid.ys[0] - half[1], grid.ys[-1] + half[1]])
     for c in (1, 2):
         mine = cls == c
         fig.add_trace(go.Scatter(
@@ -202,7 +220,7 @@ def boundary_figure(s: Settings, grid, title: str, batch: np.ndarray | None = No
         height=450, margin=dict(l=10, r=10, t=40, b=10), plot_bgcolor="#EDEDED",
         xaxis=dict(title=dict(text="x₁"), zeroline=False, constrain="domain"),
         yaxis=dict(title=dict(text="x₂"), zeroline=False, scaleanchor="x", scaleratio=1),
-        legend=dict(orientation="h", yanchor="top", y=-0.2, xanchor="left", x=0),
+        legend=dict(orientation="h", yanchor="top", y=-0.3, xanchor="left", x=0),  # below the x₁ axis title
     )
     return fig
 
@@ -332,13 +350,13 @@ def show_update(s: Settings, updates, k: int) -> None:
     grid = boundary(s, k)
     left, right = st.columns(2)
     left.plotly_chart(boundary_figure(s, grid, t(f"{T}.plot.boundary_after", n=u.number), u.indices),
-                      width="stretch", config=CHART, key="tr-step-boundary")
-    right.plotly_chart(steps_figure(updates, k, t(f"{T}.plot.steps_title")), width="stretch", config=CHART,
+                      width="stretch", config=dict(CHART), key="tr-step-boundary")
+    right.plotly_chart(steps_figure(updates, k, t(f"{T}.plot.steps_title")), width="stretch", config=dict(CHART),
                        key="tr-step-loss")
     X, Y = data(s.dataset, s.points, s.noise, s.seed)
     handout.training(PAGE, u, X, Y, s.lr, FIELDS)
     if u.dW is not None:  # this update's gradients, on its mini-batch
-        gradient_check(check_network(u.before, X[u.indices], Y[u.indices]))
+        gradient_check(update_check(s, k))
 
 
 def step_mode(s: Settings) -> None:
@@ -354,6 +372,10 @@ def step_mode(s: Settings) -> None:
 def run_mode(s: Settings) -> None:
     if s.updates > MAX_UPDATES:
         st.warning(t(f"{T}.run.too_many", updates=f"{s.updates:,}", limit=f"{MAX_UPDATES:,}"), icon=":material/timer:")
+        return
+    if s.epochs * s.points > MAX_PASSES:
+        st.warning(t(f"{T}.run.too_long", epochs=s.epochs, points=s.points, passes=f"{s.epochs * s.points:,}",
+                     limit=f"{MAX_PASSES:,}"), icon=":material/timer:")
         return
     run = run_to_end(s)
     X, Y = data(s.dataset, s.points, s.noise, s.seed)
@@ -372,12 +394,13 @@ def run_mode(s: Settings) -> None:
                     delta=num(run.losses[-1] - run.losses[0]), delta_color="inverse")
         acc.metric(t(f"{T}.run.accuracy", e=run.epochs), f"{training.accuracy(run.net, X, Y):.0%}")
     left, right = st.columns(2)
-    left.plotly_chart(loss_figure(run, t(f"{T}.plot.loss_title")), width="stretch", config=CHART, key="tr-run-loss")
+    left.plotly_chart(loss_figure(run, t(f"{T}.plot.loss_title")), width="stretch", config=dict(CHART),
+                      key="tr-run-loss")
     if run.diverged and run.epochs == 0:
         right.info(t(f"{T}.run.no_boundary"), icon=":material/block:")
         return
     title = t(f"{T}.plot.boundary_run", e=run.epochs)
-    right.plotly_chart(boundary_figure(s, boundary(s, None), title), width="stretch", config=CHART,
+    right.plotly_chart(boundary_figure(s, boundary(s, None), title), width="stretch", config=dict(CHART),
                        key="tr-run-boundary")
     if run.diverged:
         right.caption(t(f"{T}.run.boundary_before", e=run.epochs))
@@ -407,3 +430,5 @@ if mode == "step":
     step_mode(settings)
 else:
     run_mode(settings)
+slips.notes(slip_core.training(network(settings), *data(settings.dataset, settings.points, settings.noise,
+                                                         settings.seed), settings.batch, settings.init_seed))

@@ -1,8 +1,9 @@
-"""Fixtures and helpers for the browser tests: one running app and one headless Chromium per test session, a
-page reused across tests, and the waits and reads every browser test needs.
+"""Fixtures and helpers for the browser tests: one running app per test session, one headless Chromium and one
+reused page per test module, and the waits and reads every browser test needs.
 
 The core tests need none of these. Without a Chromium binary (or the playwright package) the browser tests
-skip, unless BROWSER_TESTS=required (as in CI), where they fail instead.
+skip, unless BROWSER_TESTS=required (as in CI), where they fail instead. One fixture is for AppTest:
+`through_app` runs every AppTest run through app.py, as a server does.
 """
 from __future__ import annotations
 
@@ -76,29 +77,24 @@ def _wait_healthy(url: str, process: subprocess.Popen, timeout: float) -> None:
     raise TimeoutError(f"streamlit did not answer {url}/_stcore/health within {timeout:.0f} s")
 
 
-@pytest.fixture(scope="session")
-def browser() -> Iterator[object]:
-    """A headless Debian Chromium driven by Playwright, shared by the session."""
+def _require_browser() -> str:
+    """The Chromium to drive; skip the test (or fail, when browser tests are required) without one."""
     executable = _chromium()
     if executable is None:
         _no_browser("no Chromium found: install Debian's chromium to run the browser tests")
     try:
-        from playwright.sync_api import sync_playwright
+        import playwright.sync_api  # noqa: F401
     except ImportError:
         _no_browser("the playwright package is not installed: pip install -r requirements-test.txt")
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
+    return executable
 
 
 @pytest.fixture(scope="session")
-def app_server(browser) -> Iterator[str]:
+def app_server() -> Iterator[str]:
     """Start ``streamlit run app.py`` on a free port of 127.0.0.1, once per session; yield its base URL.
 
-    It asks for the browser first, so that without a Chromium the tests skip before a server starts."""
+    Without a Chromium the tests skip before a server starts."""
+    _require_browser()
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
     command = [
@@ -123,6 +119,23 @@ def app_server(browser) -> Iterator[str]:
                 process.wait()
 
 
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    """A headless Debian Chromium driven by Playwright, shared by a test module.
+
+    Per module, not per session: Playwright's sync API keeps an asyncio loop running in this thread while it
+    is started, and tests that run asyncio themselves (the notebook handouts' kernels) must not see it."""
+    executable = _require_browser()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
 @pytest.fixture
 def page(browser) -> Iterator[object]:
     """A fresh page, 1400x900, in its own browser context (nothing shared with another test)."""
@@ -134,13 +147,34 @@ def page(browser) -> Iterator[object]:
         context.close()
 
 
+@pytest.fixture
+def through_app(monkeypatch) -> None:
+    """AppTest runs go through app.py's st.navigation every time, as a server's runs do.
+
+    A folder named pages/ beside app.py puts Streamlit in its older pages-folder mode, which runs a page file on
+    its own, without app.py (so without the projection toggle, the language and the toolbar). A server decides
+    that mode once per process, and pages/__init__.py switches it off on the first run; AppTest decides it
+    afresh before every run, so its runs after ``switch_page`` run the page alone. With this fixture the
+    server's decision holds. (AppTest turns a select box's value back into its label in English, outside the
+    script: a test that sets the language with this fixture sees that.)"""
+    from streamlit.runtime.pages_manager import PagesManager
+
+    decide = PagesManager.__init__
+
+    def init(self, *args, **kwargs) -> None:
+        decide(self, *args, **kwargs)
+        PagesManager.uses_pages_directory = False
+
+    monkeypatch.setattr(PagesManager, "__init__", init)
+
+
 class Dialogs(list):
     """The messages of every alert/confirm/prompt a page opened (each is dismissed)."""
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def shared_page(browser) -> Iterator[object]:
-    """One page for the whole session, reused by the tests that only need to open a URL and look.
+    """One page for a whole test module, reused by the tests that only need to open a URL and look.
 
     Each ``goto`` opens a new Streamlit session, so tests do not see each other's state. ``page.dialogs``
     lists every dialog the page opened (a test clears it), so a test can assert that no script ran."""

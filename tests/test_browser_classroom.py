@@ -1,7 +1,8 @@
 """The classroom controls (pages/ui/classroom.py, pages/ui/stepper.py) in a real headless Chromium, on the
-chain-rule lesson (the quickest to run): the keys a clicker and a keyboard send, autoplay, the help popover,
-the copied link, projection mode from a bookmark and across pages, and the language from the link. At the end,
-the link rules of projection mode and the language once more under AppTest, without a browser."""
+chain-rule lesson (the quickest to run): the keys a clicker and a keyboard send, autoplay (A), projection mode
+on and off (P), the help popover, the copied link, projection mode from a bookmark and across pages, and the
+language from the link. At the end, the link rules of projection mode and the language once more under AppTest,
+without a browser."""
 from __future__ import annotations
 
 import urllib.parse
@@ -59,6 +60,24 @@ def test_a_starts_and_stops_autoplay(lesson_page):
     stopped = counter(page)
     page.wait_for_timeout(2500)
     assert counter(page) == stopped, "autoplay went on after A stopped it"
+
+
+@pytest.mark.browser
+def test_p_turns_projection_mode_on_and_off(lesson_page):
+    page = lesson_page
+    press(page, "ArrowRight")
+    wait_for_counter(page, 2)
+    press(page, "p")
+    page.locator(".st-key-bp-projection").wait_for()
+    settle(page)
+    assert "present=true" in page.url
+    assert not page.locator('[data-testid="stSidebar"]').is_visible()
+    press(page, "p")
+    page.locator(".st-key-bp-toolbar").wait_for()
+    settle(page)
+    assert "present" not in page.url
+    assert page.locator('[data-testid="stSidebar"]').is_visible()
+    assert counter(page)[0] == 2, "projection mode on and off lost the step"
 
 
 @pytest.mark.browser
@@ -175,3 +194,10 @@ def test_projection_mode_stacks_the_step_panel():
     """Beside the picture the step has half the screen: SymPy, the numbers and the value go one under another."""
     normal, projected = _app(lesson=True), _app(lesson=True, present="true")
     assert len(normal.columns) > len(projected.columns)
+
+
+def test_a_repeated_projection_or_language_value_is_named_and_dropped():
+    at = _app(present=["true", "false"], lang=["English", catalogue("zh-Hant")["classroom.language_name"]])
+    assert [w.value for w in at.warning] == [t("inputs.ignored", names="present, lang")]
+    assert at.toggle(key="present").value is False
+    assert at.selectbox(key="lang").value == "en"

@@ -1,6 +1,6 @@
 """The home page in a real headless Chromium: it renders, has no exception, links every lesson."""
 import pytest
-from conftest import SCREENSHOTS, wait_for_idle
+from conftest import SCREENSHOTS, open_url
 
 from pages.ui.i18n import t
 from pages.ui.lessons import LESSONS
@@ -9,8 +9,7 @@ pytestmark = pytest.mark.browser
 
 
 def test_home_page_renders(page, app_server):  # browser first: skip before starting a server
-    page.goto(app_server)
-    wait_for_idle(page)
+    open_url(page, app_server)
     main = page.locator('[data-testid="stMain"]')
     main.get_by_text(t("app.tagline")).wait_for()
 

@@ -30,7 +30,8 @@ REPO = Path(__file__).resolve().parents[1]
 KERNEL_TIMEOUT = 120   # seconds per cell, and to start a kernel
 # Every word a handout needs, with the fields some of them take; real catalogues are tested with the pages.
 WORDS = {w: f"<{w}>" for w in H.WORDS} | {"step": "<step {k}/{n}>", "long": "<long {rows}x{cols}>",
-                                          "checked": "<checked {n} {sources}>"}
+                                          "checked": "<checked {n} {sources}>", "sources_numpy": "plain NumPy",
+                                          "sources_both": "plain NumPy and bp_core"}
 
 
 def make(steps, recompute, title="Handout") -> H.Handout:

@@ -57,9 +57,10 @@ def test_page_opens_with_the_notes_network():
     assert [title.value for title in at.title] == [t("lessons.matrix_network.title")]
     _, trace = example()
     assert counter(at) == f"**{t('steps.counter', k=1, n=len(trace.steps))}**"
-    # twelve weight sliders, labelled as the notes name them
+    # twelve weight sliders, labelled as the notes name them, in Unicode (a screen reader reads a label's source)
     labels = {s.label for s in at.slider}
-    assert {f"$w_{{{k}{j}{i}}}$" for k, j, i in itertools.product((1, 2, 3), (1, 2), (1, 2))} <= labels
+    below = str.maketrans("123", "₁₂₃")
+    assert {f"w{k}{j}{i}".translate(below) for k, j, i in itertools.product((1, 2, 3), (1, 2), (1, 2))} <= labels
 
 
 def test_every_choice_of_activation_output_and_loss():
@@ -202,7 +203,9 @@ def test_diagram_highlights_the_step_and_greys_what_is_to_come():
     at = open_page()
     go_to(at, trace, "dL/dw312")
     spec = json.loads(at.get("plotly_chart")[0].proto.spec)
-    notes = {a["text"]: a for a in spec["layout"]["annotations"]}
+    # every label of the diagram, with the fill of the box behind it (pages/ui/network_figure._labels)
+    notes = {text: {"text": text, "bgcolor": fill} for d in spec["data"]
+             if d.get("meta") in ("unit labels", "weight labels") for text, fill in zip(d["text"], d["customdata"])}
 
     def note(fragment: str) -> dict:
         (found,) = [a for text, a in notes.items() if fragment in text]

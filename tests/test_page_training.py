@@ -214,7 +214,7 @@ def test_huge_learning_rate_in_step_mode_stops_at_the_update_that_diverges():
 
 def test_too_many_updates_are_refused_in_words():
     at = run_mode(**{"tr-batch": "1", "tr-epochs": "2000"})
-    assert any(w.value == t("training.run.too_many", updates="400,000", limit="20,000") for w in at.warning)
+    assert any(w.value == t("training.run.too_many", updates="400,000", limit="2,000") for w in at.warning)
     assert not at.get("plotly_chart")
 
 

@@ -18,10 +18,13 @@ from pathlib import Path
 
 import pytest
 import sympy
+from conftest import counter_pattern, open_url, settle
 from streamlit.testing.v1.element_tree import Radio, Selectbox, SelectSlider, Slider, Toggle, Widget
 from sympy.parsing import sympy_parser
 from test_robust_pages import apply, bound, choices, current, nodes, open_page, texts
 
+from pages.ui.classroom import LANG, PRESENT
+from pages.ui.i18n import t
 from pages.ui.lessons import HOME_FILE, LESSONS
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -39,6 +42,7 @@ HOSTILE = {
     "control": "\u0000\u202e",
     "repeated": None,  # two valid, different values of the parameter: see repeated()
 }
+APP_WIDE = {LANG, PRESENT}  # app.py's own parameters: the language and projection mode
 # values that must never come back on the page, as text or markup
 ECHO = ("<script>alert(1)</script>", "'; DROP TABLE x; --", "1" * 10_000, "\u0000\u202e")
 
@@ -71,11 +75,12 @@ def discover(file: str) -> tuple[Param, ...]:
     """The page's URL parameters with their defaults, found by running it: first as it opens, then with each
     bound select box, radio or toggle at each of its values and each bound slider at its maximum, one at a
     time and put back, to reveal the widgets that only appear then (the deep page's per-layer widths, the
-    softmax page's fourth logit)."""
+    softmax page's fourth logit). The language and projection mode (on every page) are attacked but not varied:
+    they change how the page reads, not which widgets it has."""
     at = open_page(file)
     found = {key: _param(w) for key, w in bound(at).items()}
     for key, w in list(bound(at).items()):
-        if not isinstance(w, (Selectbox, Radio, Toggle, Slider, SelectSlider)):
+        if not isinstance(w, (Selectbox, Radio, Toggle, Slider, SelectSlider)) or key in APP_WIDE:
             continue
         before = current(w)
         tries = choices(w)[-1:] if isinstance(w, (Slider, SelectSlider)) else choices(w)
@@ -142,51 +147,19 @@ def check_link(at, params: tuple[Param, ...], name: str, what: str) -> None:
     if HOSTILE[name] in ECHO:
         echoed = [kind for kind, text in texts(at) if HOSTILE[name] in text]
         assert not echoed, f"{what}: the link's value is shown back in {echoed}"
+    kept = sorted(set(at.query_params) & {p.key for p in params})
+    assert not kept, f"{what}: the address still holds {kept}, so a reload or a copied link would bring them back"
 
 
-# -- known bugs: (page, hostile value) -> reason; each is a strict xfail of test_hostile_link ------------------
-OVERFLOW = (
-    "pages/deep_networks.py: the seed box dn-seed (Whole(number_box=True), an int st.number_input bound to the URL) "
-    "raises OverflowError 'cannot convert float infinity to integer' inside Streamlit for ?dn-seed=inf, -inf, "
-    "1e309 or 10,000 digits (the page crashes; the notice is shown above the exception). Expected seed 0 and the "
-    "notice. Fix as pages/ui/stepper.py _step_binding does for the step box: on the link's first run, drop a URL "
-    "value that Whole.accepts() refuses before the widget is created")
-DIGITS = (
-    "pages/deep_networks.py: ?dn-step=<10,000 digits> raises ValueError 'Exceeds the limit (4300 digits) for "
-    "integer string conversion' in the page's own cursor seeding (`int(st.query_params[cursor])` after "
-    "`.isdigit()`, near the end of the page), and no notice names dn-step. Expected step 1 and the notice: use "
-    "stepper._step_number (which checks len(raw) < 10) or drop the work-around")
-REPEATED = (
-    "pages/ui/inputs.py url_notice (and the pages' own fields): a repeated parameter (?k=a&k=b, both valid) is "
-    "named in the notice 'so the default is used', but Streamlit binds the last value b, so the page shows b "
-    "(e.g. ?tr-dataset=Two moons&tr-dataset=Concentric circles shows circles; ?dn-seed=0&dn-seed=9999 shows "
-    "9999; ?mn-hidden=relu&mn-hidden=tanh shows tanh; pages/ui/classroom.py has the same for "
-    "?lang=English&lang=繁體中文, which shows the page in Traditional Chinese). Expected the default, as the notice "
-    "says. Fix: on the "
-    "link's first run, before the widgets exist, replace a repeated parameter by its default in st.query_params "
-    "(or drop it), or accept the last value and not name it")
-LOST_NAMES = (
-    "pages/ui/inputs.py url_notice + pages/deep_networks.py refuse_rounded_links: a link that sets every deep-page "
-    "parameter to a bad value (e.g. all = 'nan') shows a notice naming only dn-width1, dn-width2, dn-width3 (and "
-    "dn-step), not dn-depth, dn-same, dn-hidden, dn-output, dn-biases, dn-seed, dn-scale: the page's own "
-    "st.rerun() (refuse_rounded_links) runs url_notice again, the widgets have by then removed their bad values "
-    "from the URL, and url_notice overwrites the stored list with the per-layer widths still there (their "
-    "widgets are not shown). Expected every bad parameter named. Fix: url_notice merges into the stored list "
-    "(st.session_state[seen] = previous + new) instead of replacing it")
-KNOWN: dict[tuple[str, str], str] = {
-    **{("pages/deep_networks.py", name): LOST_NAMES for name in ("nan", "empty", "string", "script", "sql",
-                                                                 "control")},
-    ("pages/deep_networks.py", "inf"): OVERFLOW,
-    ("pages/deep_networks.py", "-inf"): OVERFLOW,
-    ("pages/deep_networks.py", "1e309"): OVERFLOW,
-    ("pages/deep_networks.py", "10k"): OVERFLOW + "; and " + DIGITS,
-}
+# -- known bugs: (page, hostile value) -> reason (the input, what was expected, a suggested fix); each is a strict
+# xfail of test_hostile_link, so a fix shows up as an unexpected pass. None known.
+KNOWN: dict[tuple[str, str], str] = {}
 
 
 def _cases():
     for file in PAGES:
         for name in HOSTILE:
-            reason = KNOWN.get((file, name)) or (REPEATED if name == "repeated" else None)
+            reason = KNOWN.get((file, name))
             marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
             yield pytest.param(file, name, marks=marks, id=f"{Path(file).stem}-{name}")
 
@@ -207,12 +180,11 @@ def test_each_parameter_alone(file):
     """Each parameter alone with one hostile value (taking turns through the list), so that no field's check
     relies on another's: the default, a notice naming it, no exception. Known bugs excepted (see KNOWN)."""
     params = discover(file)
-    # a parameter alone loses no name (LOST_NAMES needs several at once); the overflows are still known bugs
-    names = [n for n in HOSTILE if n != "repeated" and KNOWN.get((file, n), LOST_NAMES) is LOST_NAMES]
+    names = [n for n in HOSTILE if (file, n) not in KNOWN]
     failures = []
     for i, p in enumerate(params):
         name = names[i % len(names)]
-        at = open_page(file, {p.key: HOSTILE[name]})
+        at = open_page(file, link_for((p,), name))
         try:
             check_link(at, (p,), name, f"{file}?{p.key}={name}")
         except AssertionError as error:
@@ -226,6 +198,125 @@ def test_every_page_has_parameters_to_attack():
         keys = {p.key for p in discover(lesson.file)}
         assert any(k.endswith("-step") for k in keys), (lesson.file, keys)
         assert len(keys) >= 3, (lesson.file, keys)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# after a bad link: the step, good values beside bad ones, and how long the notice names a value
+# ---------------------------------------------------------------------------------------------------------
+DEEP = "pages/deep_networks.py"
+IGNORED = t("inputs.ignored", names="\0").split("\0")  # the notice's words before and after the names
+
+
+def named(at) -> list[str]:
+    """The parameters the link notice of this run names (none: no notice)."""
+    before, after = IGNORED
+    for w in at.warning:
+        if w.value.startswith(before) and w.value.endswith(after):
+            return w.value[len(before):len(w.value) - len(after)].split(", ")
+    return []
+
+
+def counter(at) -> tuple[int, int]:
+    """(k, n) of the page's "Step k of n"."""
+    found = [counter_pattern().search(m.value) for m in at.markdown]
+    k, n = next(m.groups() for m in found if m)
+    return int(k), int(n)
+
+
+def step_key(file: str) -> str:
+    return next(p.key for p in discover(file) if p.key.endswith("-step"))
+
+
+@pytest.mark.parametrize("lesson", LESSONS, ids=[lesson.url_path for lesson in LESSONS])
+def test_a_links_step_outside_the_example(lesson):
+    """?<code>-step=0, -1, 1.5 or a repeated step: step 1, the notice naming the step, and the step out of the
+    address; ?<code>-step=n+1 (beyond the last step): the last step, no notice; ?<code>-step=n: the same."""
+    key = step_key(lesson.file)
+    _, n = counter(open_page(lesson.file))
+    for value in ("0", "-1", "1.5", ["2", "3"]):
+        at = open_page(lesson.file, {key: value})
+        assert not at.exception, (value, [e.value[:300] for e in at.exception])
+        assert (counter(at), named(at)) == ((1, n), [key]), value
+        assert key not in at.query_params, value
+    for value in (n + 1, n):
+        at = open_page(lesson.file, {key: str(value)})
+        assert not at.exception, (value, [e.value[:300] for e in at.exception])
+        assert (counter(at), named(at)) == ((n, n), []), value
+        assert at.number_input(key=key).value == n, value
+        at.button(key=key.replace("-step", "-previous")).click().run()
+        assert counter(at) == (n - 1, n), value
+
+
+def test_good_values_beside_bad_ones_are_kept():
+    """Only the bad values are dropped: the link's good values, and its step, are still used (and the softmax
+    page, which reads its number of classes from the link before its widgets exist, shows that many logits)."""
+    defaults = {p.key: p.default for p in discover(DEEP)}
+    at = open_page(DEEP, {"dn-depth": "2", "dn-seed": "inf", "dn-hidden": "nan", "dn-step": "3"})
+    assert named(at) == ["dn-hidden", "dn-seed"]
+    assert at.slider(key="dn-depth").value == 2
+    assert at.number_input(key="dn-seed").value == defaults["dn-seed"]
+    assert at.selectbox(key="dn-hidden").value == defaults["dn-hidden"]
+    assert counter(at)[0] == 3
+    at = open_page("pages/softmax_jacobian.py", {"sj-n": "4", "sj-z1": "nan"})
+    assert named(at) == ["sj-z1"]
+    assert at.selectbox(key="sj-n").value == "4"
+    assert sorted(s.key for s in at.slider if s.key.startswith("sj-z")) == ["sj-z1", "sj-z2", "sj-z3", "sj-z4"]
+
+
+def test_the_notice_names_a_value_until_the_learner_sets_it():
+    """Each name leaves the notice when the learner sets that input or moves the step, and does not come back."""
+    default_scale = next(p.default for p in discover(DEEP) if p.key == "dn-scale")
+    at = open_page(DEEP, {"dn-seed": "inf", "dn-scale": "nan", "dn-step": "0"})
+    assert named(at) == ["dn-seed", "dn-scale", "dn-step"]
+    at.number_input(key="dn-seed").set_value(5).run()
+    assert named(at) == ["dn-scale", "dn-step"]
+    at.button(key="dn-next").click().run()
+    assert named(at) == ["dn-scale"]
+    at.slider(key="dn-scale").set_value(2.0).run()
+    assert named(at) == []
+    at.slider(key="dn-scale").set_value(default_scale).run()
+    assert named(at) == []
+    assert not at.exception
+
+
+def test_the_notice_stays_on_the_page_the_link_opened():
+    """Another page shows no notice for this page's link; the example's reset button ends the notice."""
+    at = open_page(DEEP, {"dn-seed": "inf"})
+    assert named(at) == ["dn-seed"]
+    at.switch_page("pages/matrix_network.py").run()
+    assert named(at) == [] and not at.exception
+    at.switch_page(DEEP).run()
+    at.button(key="dn-reset-example").click().run()
+    assert named(at) == [] and not at.exception
+
+
+@pytest.mark.browser
+def test_back_to_a_hostile_link_keeps_the_defaults(app_server, page):
+    """The link's first run takes its bad values out of the address, but the browser keeps the link in its
+    history: Back returns to it while the widgets are bound to the URL, and Streamlit lets a URL reached so win.
+    Still the default, the notice, and no exception (the seed box's OverflowError on "inf")."""
+    seed = next(p.default for p in discover(DEEP) if p.key == "dn-seed")
+
+    def check(what: str) -> None:
+        errors = page.locator('[data-testid="stException"]')
+        assert errors.count() == 0, f"{what}: {errors.first.inner_text()[:300]}"
+        notices = " ".join(alert.inner_text() for alert in page.locator('[data-testid="stAlert"]').all())
+        assert "dn-seed" in notices, f"{what}: {notices!r}"
+        assert page.locator(".st-key-dn-seed input").input_value() == str(seed), what
+
+    open_url(page, f"{app_server}/deep_networks?dn-seed=inf")
+    check("the link")
+    assert "dn-seed" not in page.url
+    page.locator(".st-key-dn-biases label").click()
+    settle(page)
+    assert "dn-biases" in page.url
+    for _ in range(3):  # the first run's correction of the address is an entry of the history too
+        page.go_back()
+        if "dn-seed=inf" in page.url:
+            break
+    assert "dn-seed=inf" in page.url, page.url
+    settle(page)
+    check("Back to the link")
 
 
 # ---------------------------------------------------------------------------------------------------------

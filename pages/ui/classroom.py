@@ -2,7 +2,7 @@
 
 app.py calls `setup()` and `toolbar()` on every page before the page runs. Projection mode and the language
 are widgets bound to the URL (``?present=true``, ``?lang=English``; a hand-typed ``?present=1`` or ``?lang=en``
-is rewritten to those), so a bookmark or a shared link keeps them.
+is rewritten to those, a repeated one dropped), so a bookmark or a shared link keeps them.
 In projection mode the toolbar is keyed ``bp-projection``; the static stylesheet assets/style.css keys on it to
 hide the sidebar and Streamlit's chrome, enlarge type and maths, and lay the current step out as its picture
 beside its derivation. The toolbar keeps the way out: a button (key P) and the Escape key.
@@ -17,6 +17,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from . import inputs
 from .i18n import DEFAULT_LANGUAGE, LANG_KEY, NAME_KEY, catalogue, languages, t
 
 PRESENT = "present"              # session key and URL parameter of projection mode
@@ -147,23 +148,28 @@ def setup(page: str) -> None:
     bad = _ignored_link_values()
     if bad:
         st.session_state[NOTICE] = (page, bad)
-    # First run of a hand-typed link: Streamlit reads only ?present=true and a language by the name the selector
-    # shows, so ?present=1 and ?lang=<code> are rewritten to those (neither parameter is bound to its widget
-    # before the widget first exists) and the app runs again from the rewritten link.
+    # First run of a link (neither parameter is bound to its widget before the widget first exists): a parameter
+    # given twice is dropped (pages/ui/inputs.py; Streamlit would take the last, the notice says the default), and
+    # Streamlit reads only ?present=true and a language by the name the selector shows, so ?present=1 and
+    # ?lang=<code> are rewritten to those; then the app runs again from the mended link (app.py has named its pages
+    # in the link's language before this).
+    drop = [key for key in (PRESENT, LANG) if key not in st.session_state and inputs.repeated(key)]
+    for key in drop:
+        inputs.drop_link_value(key)
     rewrite = {}
     if PRESENT not in st.session_state and st.query_params.get(PRESENT, "").strip().lower() in ON_WORDS[1:]:
         rewrite[PRESENT] = "true"
     if LANG not in st.session_state and st.query_params.get(LANG) in languages():
         rewrite[LANG] = language_name(st.query_params[LANG])
-    if rewrite:
+    if drop or rewrite:
         st.query_params.update(rewrite)
         st.rerun()
 
     with st.sidebar:
-        st.toggle(t("classroom.projection"), key=PRESENT, bind="query-params", help=t("classroom.projection_help"),
-                  on_change=_forget_notice)
+        st.toggle(t("classroom.projection"), key=PRESENT, bind=inputs.binding(PRESENT),
+                  help=t("classroom.projection_help"), on_change=_forget_notice)
         st.selectbox(t("classroom.language"), languages(), index=languages().index(DEFAULT_LANGUAGE), key=LANG,
-                     format_func=language_name, bind="query-params", on_change=_forget_notice)
+                     format_func=language_name, bind=inputs.binding(LANG), on_change=_forget_notice)
 
 
 def toolbar(page: str, lesson: bool) -> None:

@@ -1,13 +1,17 @@
 """The gradient-check expander every lesson ends with: backprop beside finite differences."""
 from __future__ import annotations
 
+from types import MappingProxyType
+
 import streamlit as st
 
 from bp_core.gradcheck import AGREE, CLOSE, EPS, Check, worst
 
 from .i18n import t
 
-ICONS = {"agree": ":material/check_circle:", "close": ":material/warning:", "wrong": ":material/cancel:"}
+ICONS = MappingProxyType({
+    "agree": ":material/check_circle:", "close": ":material/warning:", "wrong": ":material/cancel:",
+})
 
 
 def gradient_check(checks: tuple[Check, ...], toggle: tuple[str, str] | None = None) -> None:

@@ -8,6 +8,9 @@ to come is grey, with "?" in place of a number. The ids a step touches (Step.tou
 "w311", "L"; "x", "h2", "w3" in a single-node chain) are highlighted. Biases are not drawn.
 
 Nothing here computes: every number is read from the trace.
+
+Drawn without Plotly annotations (see plot_text.py), which cost up to 0.8 s of the browser's time per step
+on the largest network: edges and boxes are layout shapes, the labels two text traces on top.
 """
 from __future__ import annotations
 
@@ -20,6 +23,7 @@ from bp_core.step import num, sub
 
 from . import colors
 from .i18n import t
+from .plot_text import path, text_box, unchecked_figure
 
 FORWARD_FILL = "#E3EFF8"     # a light tint of colors.FORWARD: a box whose values are known
 HIGHLIGHT_FILL = "#FBF3B0"   # a light tint of colors.HIGHLIGHT: what the current step touches
@@ -93,6 +97,14 @@ def _value(v: float) -> str:
     return text.replace(r" \times 10^{", "e").replace("}", "").replace("-", "−")
 
 
+def _labels(points: list[tuple[float, float, str, str]], size: float, meta: str) -> dict:
+    """Texts at (x, y), one trace; customdata holds each one's box fill (the highlight is readable from it)."""
+    return dict(type="scatter", x=[p[0] for p in points], y=[p[1] for p in points], text=[p[2] for p in points],
+                customdata=[p[3] for p in points], mode="text", textposition="middle center",
+                textfont=dict(size=size, color=colors.INK), hoverinfo="skip", showlegend=False,
+                cliponaxis=False, meta=meta)
+
+
 def _line(label: str, value: float | None, color: str) -> str:
     if value is None:
         return _span(f"{label} = ?", colors.PENDING)
@@ -126,11 +138,12 @@ def network_figure(
         return float(k), (n - 1) / 2 - (j - 1)
 
     loss_pos = (N + 0.65, 0.0)
-    fig = go.Figure()
-    # Labels are collected and set once: add_annotation one by one is quadratic in their number.
-    annotations: list[dict] = []
+    data: list[dict] = []   # plain dicts, made into a figure once, unchecked (plot_text.unchecked_figure)
+    # Shapes are collected and set once (add_shape one by one is quadratic in their number), in drawing
+    # order: edges, then the boxes over them; the texts are traces, above every shape.
+    shapes: list[dict] = []
 
-    # -- edges: one trace per style, weights first so the boxes sit on top ---------------------------
+    # -- edges: one path per style, weights first so the boxes sit on top ----------------------------
     styles: dict[str, tuple[list, list]] = {}
 
     def segment(style: str, p: tuple[float, float], q: tuple[float, float]) -> None:
@@ -177,16 +190,18 @@ def network_figure(
     for style in ("highlight", "pending", "forward", "gradient"):
         if style in styles:
             xs, ys = styles[style]
-            fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", line=line_styles[style], hoverinfo="skip",
-                                     showlegend=False))
+            shapes.append(dict(type="path", path=path(xs, ys), xref="x", yref="y", line=line_styles[style],
+                               layer="below"))
 
     # -- unit boxes --------------------------------------------------------------------------------
+    unit_texts: list[tuple[float, float, str, str]] = []
+
     def box(x: float, y: float, lines: list[str], state: str, lit_box: bool) -> None:
         border = {"pending": colors.PENDING, "forward": colors.FORWARD, "gradient": colors.GRADIENT}[state]
         fill = HIGHLIGHT_FILL if lit_box else "white" if state == "pending" else FORWARD_FILL
-        annotations.append(dict(x=x, y=y, text="<br>".join(lines), showarrow=False, align="left",
-                                bgcolor=fill, bordercolor=border, borderwidth=3 if lit_box else 1.5, borderpad=5,
-                                font=dict(size=font, color=colors.INK)))
+        text = "<br>".join(lines)
+        shapes.append(text_box(x, y, text, font, 5, fill, border, 3 if lit_box else 1.5))
+        unit_texts.append((x, y, text, fill))
 
     for k in range(N + 1):
         for j in range(1, widths[k] + 1):
@@ -221,22 +236,24 @@ def network_figure(
         loss_lines.append(_line("L*", float(trace.loss_after) if known.loss_after else None, colors.FORWARD))
     box(*loss_pos, loss_lines, "forward" if known.loss else "pending", "L" in lit)
 
+    weight_texts = []
     for x, y, text, lit_edge in edge_labels:
-        annotations.append(dict(x=x, y=y, text=text, showarrow=False, align="center", borderpad=2,
-                                bgcolor=HIGHLIGHT_FILL if lit_edge else "rgba(255,255,255,0.88)",
-                                font=dict(size=font - 1, color=colors.INK)))
-    fig.update_layout(annotations=annotations)
+        fill = HIGHLIGHT_FILL if lit_edge else "rgba(255,255,255,0.88)"
+        shapes.append(text_box(x, y, text, font - 1, 2, fill))
+        weight_texts.append((x, y, text, fill))
+    data += [_labels(weight_texts, font - 1, "weight labels"), _labels(unit_texts, font, "unit labels")]
 
     # -- legend: colour is never the only carrier, but say what the colours mean ----------------------
     for key, color, symbol in (("forward", colors.FORWARD, "square"), ("gradient", colors.GRADIENT, "square"),
                                ("pending", colors.PENDING, "square-open"), ("highlight", colors.HIGHLIGHT, "square")):
         name = highlight_name if key == "highlight" and highlight_name else t(f"network_figure.legend.{key}")
-        fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name=name,
-                                 marker=dict(color=color, size=12, symbol=symbol, line=dict(color=color, width=2))))
+        data.append(dict(type="scatter", x=[None], y=[None], mode="markers", name=name,
+                         marker=dict(color=color, size=12, symbol=symbol, line=dict(color=color, width=2))))
 
     top = (tallest - 1) / 2
     pad = 0.55 if tallest == 1 else 0.42
-    fig.update_layout(
+    return unchecked_figure(data, dict(
+        shapes=shapes,
         title=dict(text=title, x=0, xanchor="left", font=dict(size=15)),
         height=height or (210 if tallest == 1 else 140 + 160 * tallest),
         margin=dict(l=10, r=10, t=40 if title else 10, b=10),
@@ -246,5 +263,4 @@ def network_figure(
         legend=dict(orientation="h", yanchor="top", y=-0.02, xanchor="left", x=0, font=dict(size=12)),
         showlegend=True,
         hovermode=False,
-    )
-    return fig
+    ))

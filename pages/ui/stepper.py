@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 import streamlit as st
 
+from . import inputs
 from .i18n import t
 
 # PageDown/PageUp (what clickers send) press the Next/Previous buttons, and A flips autoplay: a button takes
@@ -41,7 +42,7 @@ if (!window.__bpClickerKeys) {
 
 
 def cursor_key(page: str) -> str:
-    return f"{page}-step"
+    return inputs.step_key(page)
 
 
 def _move(page: str, delta: int, n: int) -> None:
@@ -63,7 +64,7 @@ def walk(page: str, n: int, render: Callable[[int], None]) -> None:
     """
     key = cursor_key(page)
     if key not in st.session_state:
-        _seed_from_url(key, n)
+        _seed_from_url(page, n)
     # Clamp before the widget exists: a changed example with fewer steps keeps a valid cursor, and one
     # with the same number of steps keeps the cursor where it was.
     st.session_state[key] = min(max(int(st.session_state.get(key, 1)), 1), n)
@@ -89,35 +90,17 @@ def walk(page: str, n: int, render: Callable[[int], None]) -> None:
         panel()
 
 
-def _step_number(raw: str, n: int) -> int | None:
-    """A link's step as a number of this example (1..n), or None if it is not one."""
-    if raw.isascii() and raw.isdigit() and len(raw) < 10 and 1 <= int(raw) <= n:
-        return int(raw)
-    return None
-
-
-def _seed_from_url(key: str, n: int) -> None:
-    """On first load, take the step from the link so the counter and buttons agree with it; a value
-    that is not a step number of this example is named in a notice and step 1 is used."""
+def _seed_from_url(page: str, n: int) -> None:
+    """On first load, take the step from the link so the counter and buttons agree with it (url_notice has
+    refused a value that is not a step number). A step beyond this example's last is clamped to it, and kept
+    from the step box, which would read the link and fall back to step 1."""
+    key = cursor_key(page)
     raw = st.query_params.get(key)
-    if raw is None:
+    if raw is None or not inputs.usable(inputs.step(page)):
         return
-    step = _step_number(raw, n)
-    if step is not None:
-        st.session_state[key] = step
-    else:
-        st.warning(t("inputs.ignored", names=key), icon=":material/link_off:")
-
-
-def _step_binding(key: str, n: int) -> str | None:
-    """Bind the step box to the URL, except in the run that opens a link whose step is not a step number:
-    Streamlit's whole-number box fails on a link's "inf" or 400 digits (OverflowError), so that value is
-    dropped from the address and the box left unbound for this one run; the next run binds it again."""
-    raw = st.query_params.get(key)
-    if raw is not None and _step_number(raw, n) is None:
-        del st.query_params[key]
-        return None
-    return "query-params"
+    st.session_state[key] = int(raw)
+    if int(raw) > n:
+        inputs.drop_link_value(key)
 
 
 def _autoplay_tick(page: str, n: int, seconds: float) -> None:
@@ -149,4 +132,4 @@ def controls(page: str, n: int) -> None:
                   width="content")
         st.markdown(f"**{t('steps.counter', k=k, n=n)}**", width="content")
         st.number_input(t("steps.goto"), min_value=1, max_value=n, step=1, key=cursor_key(page),
-                        bind=_step_binding(cursor_key(page), n), label_visibility="collapsed", width=110)
+                        bind=inputs.binding(cursor_key(page)), label_visibility="collapsed", width=110)

@@ -1,0 +1,20 @@
+"""The notes' names in plain text (x₁, w₃₂₂), for labels that a screen reader reads.
+
+Streamlit draws a widget's label with KaTeX but gives the control the label's source as its accessible name,
+so a label "$w_{322}$" is read out dollar sign by dollar sign. The inputs' labels name their quantity in
+Unicode instead: the same on screen as in the formulas, and read aloud as "w 3 2 2".
+"""
+from __future__ import annotations
+
+SUBSCRIPT = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+
+
+def subscript(text: object) -> str:
+    """Digits as subscripts: 12 -> "₁₂"."""
+    return str(text).translate(SUBSCRIPT)
+
+
+def plain(name: str) -> str:
+    """A name as the code writes it ("w322", "x1", "z") with its index as a subscript: "w₃₂₂", "x₁", "z"."""
+    head = name.rstrip("0123456789")
+    return head + subscript(name[len(head):])
