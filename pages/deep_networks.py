@@ -21,6 +21,7 @@ from pages.ui.gradcheck import gradient_check
 from pages.ui.i18n import t
 from pages.ui.lessons import lesson
 from pages.ui.network_figure import network_figure
+from pages.ui.notation import plain, subscript, superscript
 
 PAGE = "dn"
 T = "deep_networks"
@@ -32,8 +33,6 @@ CHART = MappingProxyType({"displayModeBar": False})
 # network_figure labels every weight and unit; beyond this many labels it takes over half a second to build
 # (Plotly adds annotations one by one) and the labels overlap, so larger networks get the compact picture.
 LABELLED_MAX = 60
-SUBSCRIPT = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
-SUPERSCRIPT = str.maketrans("0123456789()", "⁰¹²³⁴⁵⁶⁷⁸⁹⁽⁾")
 # one line style per activation in the gradient-size plot (Okabe-Ito colours; the legend names each)
 CURVES = MappingProxyType({
     "sigmoid": MappingProxyType(dict(color=colors.GRADIENT, dash="solid", symbol="circle")),
@@ -124,8 +123,8 @@ def show_forms(n: int, depth: int) -> None:
 
 def pretty(k: int, i: int, j: int) -> str:
     """w^(0)_12 as plain text for a select box, which shows no LaTeX; then our name w_112."""
-    note = "w" + f"({k})".translate(SUPERSCRIPT) + f"{i}{j}".translate(SUBSCRIPT)
-    ours = "w" + f"{k + 1}{i}{j}".translate(SUBSCRIPT)
+    note = "w" + superscript(f"({k})") + subscript(f"{i}{j}")
+    ours = plain(f"w{k + 1}{i}{j}")
     return t(f"{T}.weight.option", note=note, ours=ours)
 
 

@@ -32,7 +32,6 @@ OUTPUTS = ("softmax", "identity", "sigmoid")
 LOSSES = ("half_sse", "mse", "cross_entropy")
 CHART = MappingProxyType({"displayModeBar": False})
 WIDE_LATEX = 90  # characters of LaTeX beyond which a written-out product gets line breaks
-SUBSCRIPT = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 FORWARD_LATEX = MappingProxyType({
     "relu": r"\operatorname{ReLU}", "sigmoid": r"\sigma", "tanh": r"\tanh", "identity": r"\operatorname{id}",
     "softmax": r"\operatorname{softmax}",
@@ -104,7 +103,7 @@ def sidebar_inputs():
 
 def pretty(weight_id: str) -> str:
     """w211 -> w₂₁₁ for a select box, which shows no LaTeX."""
-    return weight_id[0] + weight_id[1:].translate(SUBSCRIPT)
+    return plain(weight_id)
 
 
 def show_path(net, trace, paths) -> None:
@@ -116,7 +115,8 @@ def show_path(net, trace, paths) -> None:
     # a product over many paths is broken before each "+" of its first split, to fit a projector
     long = len(path.numbers) > WIDE_LATEX
     rows = []
-    for lines in ((path.symbolic_lines if long else (path.symbolic,)), (path.numbers_lines if long else (path.numbers,)),
+    for lines in ((path.symbolic_lines if long else (path.symbolic,)),
+                  (path.numbers_lines if long else (path.numbers,)),
                   (num(path.value),)):
         rows += [f"&= {lines[0]}"] + [rf"&\qquad {line}" for line in lines[1:]]
     st.latex(rf"\begin{{aligned}} {path.lhs} " + r" \\ ".join(rows) + r"\end{aligned}")
@@ -143,7 +143,8 @@ def heatmap(gap) -> go.Figure:
             colorbar=dict(title=dict(text=t(f"{T}.shortcut.heatmap_scale"))),
             text=[[f"w{k}{j + 1}{i + 1}<br>{num(v)}" for j, v in enumerate(row)] for i, row in enumerate(diff)],
             texttemplate="%{text}", hoverinfo="skip"), row=1, col=k)
-        fig.update_yaxes(autorange="reversed", row=1, col=k, title_text=t(f"{T}.shortcut.heatmap_y") if k == 1 else None)
+        fig.update_yaxes(autorange="reversed", row=1, col=k,
+                         title_text=t(f"{T}.shortcut.heatmap_y") if k == 1 else None)
         fig.update_xaxes(title_text=t(f"{T}.shortcut.heatmap_x"), row=1, col=k)
     fig.update_layout(title=dict(text=t(f"{T}.shortcut.heatmap_title"), x=0, xanchor="left", font=dict(size=15)),
                       height=320, margin=dict(l=10, r=10, t=70, b=10))

@@ -80,4 +80,4 @@ def lesson(key: str) -> Lesson:
     for candidate in LESSONS:
         if candidate.key == key:
             return candidate
-    raise KeyError(f"no lesson {key!r}; known: {', '.join(l.key for l in LESSONS)}")
+    raise KeyError(f"no lesson {key!r}; known: {', '.join(known.key for known in LESSONS)}")

@@ -7,11 +7,17 @@ Unicode instead: the same on screen as in the formulas, and read aloud as "w 3 2
 from __future__ import annotations
 
 SUBSCRIPT = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+SUPERSCRIPT = str.maketrans("0123456789()", "⁰¹²³⁴⁵⁶⁷⁸⁹⁽⁾")
 
 
 def subscript(text: object) -> str:
     """Digits as subscripts: 12 -> "₁₂"."""
     return str(text).translate(SUBSCRIPT)
+
+
+def superscript(text: object) -> str:
+    """Digits and brackets as superscripts: "(0)" -> "⁽⁰⁾"."""
+    return str(text).translate(SUPERSCRIPT)
 
 
 def plain(name: str) -> str:
