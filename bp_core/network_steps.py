@@ -121,9 +121,9 @@ class _View:
             return rf"\tfrac{{1}}{{{self.batch}}} \sum_b L_b = {num(t.loss)}"
         y, lab = y[0], lab[0]
         if self.net.loss == "cross_entropy":
-            terms = " + ".join(rf"{factor(l)} \log {factor(v)}" for v, l in zip(y, lab))
+            terms = " + ".join(rf"{factor(target)} \log {factor(v)}" for v, target in zip(y, lab))
             return rf"-\left({terms}\right) = {num(t.loss)}"
-        squares = " + ".join(rf"({num(v)} - {factor(l)})^2" for v, l in zip(y, lab))
+        squares = " + ".join(rf"({num(v)} - {factor(target)})^2" for v, target in zip(y, lab))
         scale = r"\tfrac{1}{2}" if self.net.loss == "half_sse" else rf"\tfrac{{1}}{{{y.size}}}"
         return rf"{scale}\left[{squares}\right] = {num(t.loss)}"
 

@@ -50,9 +50,9 @@ class _Builder:
         self.n = n
         self.T = sp.Symbol("T", positive=True)
         self.B = sp.Symbol("B", positive=True)
-        self.z = [sp.Symbol(f"z_{{{l}}}", real=True) for l in range(1, n + 1)]
-        self.y = [sp.Symbol(f"y_{{{l}}}", nonnegative=True) for l in range(1, n + 1)]
-        self.S = [sp.Symbol(f"S_{{{l}}}", positive=True) for l in range(1, n + 1)]
+        self.z = [sp.Symbol(f"z_{{{c}}}", real=True) for c in range(1, n + 1)]
+        self.y = [sp.Symbol(f"y_{{{c}}}", nonnegative=True) for c in range(1, n + 1)]
+        self.S = [sp.Symbol(f"S_{{{c}}}", positive=True) for c in range(1, n + 1)]
         z, y, S, T = self.z, self.y, self.S, self.T
 
         # forward: e^{z_l/T}, their sum, S_j = e^{z_j/T} / sum
@@ -107,7 +107,7 @@ class _Builder:
 
     def _in_E(self, expr):
         """Each e^{(a z_1 + b z_2 + ...)/T} as E_1^a E_2^b ...: a rational function SymPy simplifies exactly."""
-        E = [sp.Symbol(f"E_{{{l}}}", positive=True) for l in range(1, self.n + 1)]
+        E = [sp.Symbol(f"E_{{{c}}}", positive=True) for c in range(1, self.n + 1)]
         return self._replace_exp(expr, E)
 
     def _in_S(self, expr):
