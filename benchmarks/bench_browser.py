@@ -27,7 +27,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import statistics
 import sys
 import time
@@ -88,8 +87,10 @@ INIT_SCRIPT = r"""
       watch: w && {kind: w.kind, k: w.k, t0: w.t0, first: w.first, done: w.done, changes0: w.changes0},
       stale: m ? m.querySelectorAll('[data-stale="true"]').length : null,
       skeletons: document.querySelectorAll('[data-testid="stSkeleton"]').length,
-      charts: m ? [...m.querySelectorAll('[data-testid="stPlotlyChart"]')].map(c => c.querySelectorAll('.main-svg').length) : null,
-      katex: m ? m.querySelectorAll('.katex').length : null, katex_errors: m ? m.querySelectorAll('.katex-error').length : null,
+      charts: m ? [...m.querySelectorAll('[data-testid="stPlotlyChart"]')]
+        .map(c => c.querySelectorAll('.main-svg').length) : null,
+      katex: m ? m.querySelectorAll('.katex').length : null,
+      katex_errors: m ? m.querySelectorAll('.katex-error').length : null,
       quiet_ms: performance.now() - bp.lastMut};
   };
   bp.conditions = (w) => {
@@ -126,7 +127,9 @@ INIT_SCRIPT = r"""
     bp.lastMut = performance.now();
     for (const r of records) if (r.attributeName === 'data-test-script-state') bp.stateChanges++;
     bp.check();
-  }).observe(document, {subtree: true, childList: true, characterData: true, attributes: true});
+  }).observe(document, {subtree: true, childList: true, characterData: true,
+                        // only the attributes the conditions read: observing every attribute costs the page
+                        attributeFilter: ['data-test-script-state', 'data-stale', 'class']});
   document.addEventListener('keydown', () => { bp.keyT = performance.now(); }, true);
   bp.arm('load', 1); bp.watch.t0 = 0; bp.watch.changes0 = -1;        // a page load is timed from navigation
 })();
@@ -145,14 +148,22 @@ class Skip(Exception):
     """This page cannot be measured this way; the message says why."""
 
 
+EXTRA_CSS: list[str] = []   # --css: added to app pages only
+
+
 def new_page(browser, *, require_math: bool):
     context = browser.new_context(viewport=VIEWPORT)
     context.add_init_script(INIT_SCRIPT.replace("%REQUIRE_MATH%", "true" if require_math else "false"))
+    if require_math and EXTRA_CSS:
+        context.add_init_script("document.addEventListener('DOMContentLoaded', () => {"
+                                "const s = document.createElement('style'); s.textContent = %s;"
+                                "document.head.appendChild(s); });" % json.dumps(EXTRA_CSS[0]))
     return context, context.new_page()
 
 
-def settled(page, what: str, timeout: int = WAIT_MS) -> dict:
+def settled(page, what: str, timeout: int | None = None) -> dict:
     """Wait until the armed measurement is done and the DOM is still; return its times (ms from t0)."""
+    timeout = timeout or WAIT_MS
     try:
         page.wait_for_function(SETTLED, polling=50, timeout=timeout)
     except Exception as error:  # playwright TimeoutError, or a crashed page
@@ -165,8 +176,8 @@ def settled(page, what: str, timeout: int = WAIT_MS) -> dict:
     }""")
     errors = page.evaluate("() => [...document.querySelectorAll('.katex-error')].map(e => e.getAttribute('title'))")
     if errors:
-        KATEX_ERRORS.setdefault(page.url.split("?")[0], set()).update(f"step {page.evaluate('() => __bp.counter()')}: {e}"
-                                                                      for e in errors)
+        step = page.evaluate("() => __bp.counter()")
+        KATEX_ERRORS.setdefault(page.url.split("?")[0], set()).update(f"step {step}: {e}" for e in errors)
     return {"first": w["first"] - w["t0"] if w["first"] and w["first"] > 0 else None, "done": w["done"] - w["t0"],
             # from the action to the last websocket message before the repaint was done: server + network
             "last_message": w["lastMsg"] - w["t0"] if w["lastMsg"] > w["t0"] else None, "bytes": w["bytes"],
@@ -194,8 +205,8 @@ def click(page, code: str) -> dict:
     """Click Next (timed); at the last step click First first (not timed)."""
     k, n = page.evaluate("() => __bp.counter()")
     if k >= n:
-        page.evaluate("(sel) => { __bp.arm('click', 1); __bp.watch.t0 = performance.now(); document.querySelector(sel).click(); }",
-                      f".st-key-{code}-first button")
+        page.evaluate("(sel) => { __bp.arm('click', 1); __bp.watch.t0 = performance.now(); "
+                      "document.querySelector(sel).click(); }", f".st-key-{code}-first button")
         settled(page, "First")
         k = 1
     selector = f".st-key-{code}-next button"
@@ -289,9 +300,9 @@ def measure_lesson(browser, app_url: str, floor_url: str, lesson, args, notes: l
             for _ in range(args.inputs):
                 inputs_app.append(slider_key(app_page))
                 inputs_floor.append(slider_key(floor_page))
-            moved = {tuple(r["counter"] or ()) for r in inputs_app}
+            moved = {(r["counter"] or (None,))[0] for r in inputs_app}   # the step k; n may follow the input
             if len(moved) > 1:
-                notes.append(f"{lesson.url_path}: ArrowRight on a slider also moved the step counter: {sorted(moved)}")
+                notes.append(f"{lesson.url_path}: ArrowRight on a slider also moved the step: {sorted(moved)}")
             out["input_numbers"] = summary(inputs_app, inputs_floor, "first")
             out["input_done"] = summary(inputs_app, inputs_floor, "done")
         except Skip as why:
@@ -341,7 +352,29 @@ def print_table(results: dict) -> None:
         print("note:", note)
 
 
+def markdown(results: dict) -> str:
+    """The results as the table docs/performance.md keeps: app ms (ratio to the floor) per measure."""
+    def cell(entry: dict | None) -> str:
+        return f"{entry['app_ms']:.0f} ({entry['ratio']:.1f}x)" if entry and entry.get("app_ms") else "-"
+    lines = ["| page | steps | Next: counter | Next: done | browser part of done | slider: done | first load | "
+             "first load, cold |", "|---|---|---|---|---|---|---|---|"]
+    floors: dict[str, list[float]] = {}
+    for name, r in results["pages"].items():
+        done = r.get("next_done") or {}
+        browser = f"{done['app_browser_ms']:.0f}" if done.get("app_browser_ms") else "-"
+        lines.append(f"| {name} | {r.get('steps', '-')} | {cell(r.get('next_counter'))} | {cell(done)} | {browser} | "
+                     f"{cell(r.get('input_done'))} | {cell(r.get('load'))} | {r.get('load_cold_ms', 0):.0f} |")
+        for key in ("next_counter", "next_done", "input_done", "load"):
+            if r.get(key):
+                floors.setdefault(key, []).append(r[key]["floor_ms"])
+    f = {k: f"{statistics.median(v):.0f}" for k, v in floors.items()}
+    lines.append(f"| *floor* | | {f.get('next_counter', '-')} | {f.get('next_done', '-')} | | "
+                 f"{f.get('input_done', '-')} | {f.get('load', '-')} | |")
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> dict:
+    global WAIT_MS
     from playwright.sync_api import sync_playwright
 
     from pages.ui.lessons import LESSONS
@@ -351,13 +384,24 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--clicks", type=int, default=30, help="timed Next clicks per page (default 30)")
     parser.add_argument("--inputs", type=int, default=8, help="timed slider moves per page (default 8)")
     parser.add_argument("--loads", type=int, default=3, help="timed warm first loads per page (default 3)")
-    parser.add_argument("--budget", type=float, default=1200, help="stop starting new pages after this many seconds")
+    parser.add_argument("--budget", type=float, default=1800, help="stop starting new pages after this many seconds")
+    parser.add_argument("--wait", type=float, default=WAIT_MS / 1000,
+                        help=f"longest wait in seconds for one click or slider move (default {WAIT_MS / 1000:.0f})")
     parser.add_argument("--option", action="append", default=[], metavar="KEY=VALUE",
                         help="a Streamlit option for both servers, e.g. runner.postScriptGC=false (to try a setting)")
+    parser.add_argument("--css", help="extra CSS added to every app page (to try a style before changing assets/)")
     parser.add_argument("--out", type=Path, default=RESULTS / "browser.json")
+    parser.add_argument("--markdown", type=Path, metavar="RESULTS_JSON",
+                        help="only print the table of an earlier run's results file, for docs/performance.md")
     args = parser.parse_args(argv)
 
-    lessons = [l for l in LESSONS if not args.pages or l.url_path in args.pages]
+    if args.markdown:
+        print(markdown(json.loads(args.markdown.read_text())))
+        return {}
+    lessons = [lesson for lesson in LESSONS if not args.pages or lesson.url_path in args.pages]
+    if args.css:
+        EXTRA_CSS.append(args.css)
+    WAIT_MS = int(1000 * args.wait)
     notes: list[str] = []
     results = {"machine": machine(), "settings": vars(args) | {"out": str(args.out)}, "pages": {}, "notes": notes}
     start = time.monotonic()
@@ -377,7 +421,8 @@ def main(argv: list[str] | None = None) -> dict:
                 except TimeoutError as error:
                     notes.append(f"{lesson.url_path}: stopped: {error}")
                 if lesson.url_path in results["pages"]:
-                    results["pages"][lesson.url_path]["load_average_1min"] = [round(before, 2), round(os.getloadavg()[0], 2)]
+                    after = os.getloadavg()[0]
+                    results["pages"][lesson.url_path]["load_average_1min"] = [round(before, 2), round(after, 2)]
                 print(f"{lesson.url_path}: {time.monotonic() - t:.0f} s", file=sys.stderr)
         finally:
             browser.close()
@@ -387,6 +432,7 @@ def main(argv: list[str] | None = None) -> dict:
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=2))
     print_table(results)
+    print("\n" + markdown(results))
     print(f"\nwrote {args.out} in {results['seconds']} s")
     return results
 

@@ -48,7 +48,8 @@ def main() -> dict:
         net = training.initial_network(hidden=p["hidden"], biases=p["biases"], loss=p["loss"], seed=p["init_seed"],
                                        **shape)
         for batch in (20, 200):
-            run = lambda: training.train(net, X, Y, lr=p["lr"], batch=batch, epochs=500, seed=p["init_seed"])
+            def run(net=net, batch=batch):
+                return training.train(net, X, Y, lr=p["lr"], batch=batch, epochs=500, seed=p["init_seed"])
             key = f"train_{name}_batch{batch}_s"
             results[key] = median_s(run)
             # the process's own CPU time: what the run costs when other processes share the cores

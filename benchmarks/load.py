@@ -4,6 +4,7 @@
     python benchmarks/load.py --burst            # every student clicks Next at the same instant
     python benchmarks/load.py --deploy           # the same through deploy/local.py: nginx + 2 replicas
     python benchmarks/load.py --students 60 --clicks 20 --think 1.0 --time-limit 240
+    python benchmarks/load.py --soak 600         # 10 minutes of 30 students coming and going: errors, memory
 
 Students are simulated at the protocol level: each is one websocket to /_stcore/stream speaking
 Streamlit's own protobufs (BackMsg out, ForwardMsg in), exactly what the browser sends on a click
@@ -22,6 +23,12 @@ that TTL. Isolation: student i opens the lesson with its own input value in the 
 cg-x on the chain-rule lesson), checks that every slider value the server sends it is its own and that
 every step's value is the one bp_core computes for its input (chain-rule lesson), or, on another lesson,
 that the two students sharing a value saw the same numbers. Bounded by --time-limit.
+
+--soak SECONDS: instead of one class, --students places that students keep coming to and leaving for that
+long: each student opens the lesson (its own cg-x), clicks Next 3 to 8 times (--think apart), checks its
+numbers and closes; another takes its place at once. Reports every error, the Next latency, and the
+server's RSS every minute, with its drift from the end of the second minute to the end (memory is
+"flat" when that is small), and after the sessions close and their TTL passes.
 """
 from __future__ import annotations
 
@@ -233,7 +240,8 @@ def _http_get(url: str) -> tuple[str, str]:
     with urllib.request.urlopen(url, timeout=RUN_TIMEOUT) as response:
         response.read()
         cookies = [c.split(";", 1)[0] for c in response.headers.get_all("Set-Cookie") or []]
-        return "; ".join(c for c in cookies if c.startswith("bplab_replica=")), response.headers.get("X-Backprop-Replica", "")
+        sticky = "; ".join(c for c in cookies if c.startswith("bplab_replica="))
+        return sticky, response.headers.get("X-Backprop-Replica", "")
 
 
 # -- what each student should see ---------------------------------------------------------------------------
@@ -250,12 +258,15 @@ def expected_values(lesson: str, param: str, value: float) -> list[str] | None:
     return [value_latex(v).strip("$\n ") for v in steps]
 
 
-async def walk(student: Student, clicks: int, think: float, rng: random.Random, barrier=None, log=None) -> dict:
-    """Load the lesson, then click Next `clicks` times (First, untimed, at the last step)."""
+async def walk(student: Student, clicks: int, think: float, rng: random.Random, barrier=None, loaded=None) -> dict:
+    """Load the lesson, wait for the others to have loaded too (`loaded`), then click Next `clicks` times
+    (First, untimed, at the last step)."""
     t = time.perf_counter()
     await student.connect()
     first = await student.load()
     result = {"load_s": time.perf_counter() - t, "runs": [first], "next": []}
+    if loaded is not None:
+        await loaded.wait()
     k, n = first.k, first.n
     if k is None:
         raise RuntimeError(f"no 'Step k of n' on {student.lesson}: {first.exception or 'no stepper'}")
@@ -274,8 +285,6 @@ async def walk(student: Student, clicks: int, think: float, rng: random.Random, 
         if r.k != k + 1:
             raise RuntimeError(f"Next from step {k} showed step {r.k}")
         k = r.k
-        if log is not None:
-            log.append((time.perf_counter(), r.done_s))
     return result
 
 
@@ -292,13 +301,15 @@ async def session_poke(base: str, lesson: str) -> None:
     await s.close()
 
 
-async def measure(base: str, pids: list[int], args) -> dict:
+async def measure(base: str, pids: list[int], args, replicas: list[str] | None = None) -> dict:
     rng = random.Random(args.seed)
     mem = lambda: round(sum(rss_mb(p) for p in pids), 1)  # noqa: E731
     out: dict = {"rss_mb": {"fresh": mem()}}
 
-    # Warm-up: imports and the lesson's default traces, as after the first student of the day.
-    await session_poke(base, args.lesson)
+    # Warm-up of every replica (directly, not through nginx): imports and the lesson's default traces, as
+    # after the first student of the day.
+    for url in replicas or [base]:
+        await session_poke(url, args.lesson)
     out["rss_mb"]["before"] = mem()
 
     # One student alone: the reference for the p95 target.
@@ -318,6 +329,7 @@ async def measure(base: str, pids: list[int], args) -> dict:
               for i in range(args.students)]
     students = [Student(base, args.lesson, f"{args.param}={v:g}") for v in values]
     barrier = asyncio.Barrier(args.students) if args.burst else None
+    loaded = asyncio.Barrier(args.students)   # the class opens the page together, then steps
     peak = [out["rss_mb"]["before"]]
     stop = asyncio.Event()
 
@@ -329,7 +341,7 @@ async def measure(base: str, pids: list[int], args) -> dict:
     sampler = asyncio.create_task(sample())
     t = time.perf_counter()
     results = await asyncio.wait_for(
-        asyncio.gather(*(walk(s, args.clicks, args.think, random.Random(args.seed + i), barrier)
+        asyncio.gather(*(walk(s, args.clicks, args.think, random.Random(args.seed + i), barrier, loaded)
                          for i, s in enumerate(students)), return_exceptions=True),
         args.time_limit)
     wall = time.perf_counter() - t
@@ -360,7 +372,8 @@ async def measure(base: str, pids: list[int], args) -> dict:
         if expected is not None:
             for k, shown in s.seen.items():
                 if shown != expected[k - 1]:
-                    problems.append(f"student {i} ({args.param}={v}) step {k}: shown {shown}, bp_core {expected[k - 1]}")
+                    problems.append(f"student {i} ({args.param}={v}) step {k}: shown {shown}, "
+                                    f"bp_core {expected[k - 1]}")
     if expected_values(args.lesson, args.param, values[0]) is None:   # pairs that share a value see the same
         for i in range(0, len(students) - 1, 2):
             a, b = students[i].seen, students[i + 1].seen
@@ -395,26 +408,122 @@ async def measure(base: str, pids: list[int], args) -> dict:
         "sessions_per_replica": replicas,
     }
     r = out["rss_mb"]
-    out["load"]["p95_over_single_p50"] = round(out["load"]["next_p95_ms"] / out["single"]["next_p50_ms"], 2) if done else None
+    out["load"]["p95_over_single_p50"] = (round(out["load"]["next_p95_ms"] / out["single"]["next_p50_ms"], 2)
+                                          if done else None)
     out["memory"] = {
         "per_session_mb": round((r["during_peak"] - r["after_single"]) / args.students, 2),
         "after_ttl_over_before": round(r["after_ttl"] / r["before"], 3),
     }
-    out["isolation"] = {"steps_checked": checked, "bp_core_checked": expected_values(args.lesson, args.param, 0.0) is not None,
+    out["isolation"] = {"steps_checked": checked,
+                        "bp_core_checked": expected_values(args.lesson, args.param, 0.0) is not None,
                         "problems": problems[:20], "n_problems": len(problems), "errors": errors[:10]}
     return out
 
 
-def report(out: dict) -> None:
-    s, l, r, m, iso = out["single"], out["load"], out["rss_mb"], out["memory"], out["isolation"]
+async def soak(base: str, pids: list[int], args) -> dict:
+    """Students coming and going for args.soak seconds; see the module's docstring."""
+    mem = lambda: round(sum(rss_mb(p) for p in pids), 1)  # noqa: E731
+    out: dict = {"rss_mb": {"fresh": mem()}}
+    await session_poke(base, args.lesson)
+    out["rss_mb"]["before"] = mem()
+    rng = random.Random(args.seed)
+    start = time.perf_counter()
+    timeline: list[tuple[float, float]] = [(0.0, out["rss_mb"]["before"])]
+    latencies: list[float] = []
+    errors: list[str] = []
+    problems: list[str] = []
+    visits = [0]
+
+    async def visit(n: int) -> None:
+        value = round(args.value0 + args.spacing * (n % 60), 6)
+        student = Student(base, args.lesson, f"{args.param}={value:g}")
+        try:
+            result = await walk(student, rng.randint(3, 8), args.think, random.Random(args.seed + n))
+            latencies.extend(run.done_s for run in result["next"])
+            expected = expected_values(args.lesson, args.param, value)
+            for run in result["runs"]:
+                if run.exception:
+                    problems.append(f"visit {n}: exception {run.exception}")
+            for k, shown in student.seen.items():
+                if expected is not None and shown != expected[k - 1]:
+                    problems.append(f"visit {n} ({args.param}={value}) step {k}: shown {shown}, "
+                                    f"bp_core {expected[k - 1]}")
+        except Exception as error:  # noqa: BLE001 (every failure is counted and reported)
+            errors.append(f"visit {n}: {error!r}"[:300])
+        finally:
+            await student.close()
+            visits[0] += 1
+
+    async def place(i: int) -> None:
+        await asyncio.sleep(i * args.think / args.students)   # arrivals spread over the first second
+        n = i
+        while time.perf_counter() - start < args.soak:
+            await visit(n)
+            n += args.students
+
+    async def sample() -> None:
+        while time.perf_counter() - start < args.soak:
+            await asyncio.sleep(5.0)
+            timeline.append((round(time.perf_counter() - start, 1), mem()))
+
+    await asyncio.wait_for(asyncio.gather(*(place(i) for i in range(args.students)), sample()),
+                           args.soak + 2 * RUN_TIMEOUT)
+    wall = time.perf_counter() - start
+    out["rss_mb"]["end"] = mem()
+    await asyncio.sleep(args.ttl + 1.5)
+    await session_poke(base, args.lesson)
+    await asyncio.sleep(1.5)
+    out["rss_mb"]["after_ttl"] = mem()
+    per_minute = {}
+    for t, rss in timeline:
+        per_minute[int(t // 60)] = rss   # the last sample of each minute
+    late = [(t, rss) for t, rss in timeline if t >= 120]
+    slope = None
+    if len(late) >= 3:
+        ts, rs = [t for t, _ in late], [r for _, r in late]
+        mt, mr = statistics.fmean(ts), statistics.fmean(rs)
+        slope = sum((t - mt) * (r - mr) for t, r in zip(ts, rs)) / sum((t - mt) ** 2 for t in ts) * 60
+    out["soak"] = {
+        "seconds": round(wall), "places": args.students, "visits": visits[0], "next_clicks": len(latencies),
+        "errors": len(errors), "error_samples": errors[:10],
+        "problems": len(problems), "problem_samples": problems[:10],
+        "next_p50_ms": round(1e3 * statistics.median(latencies), 1) if latencies else None,
+        "next_p95_ms": round(1e3 * percentile(latencies, 0.95), 1) if latencies else None,
+        "rss_mb_by_minute": per_minute,
+        "rss_mb_min_max_after_2_min": [min(r for _, r in late), max(r for _, r in late)] if late else None,
+        "rss_mb_per_minute_after_2_min": round(slope, 2) if slope is not None else None,
+        "rss_timeline": timeline,
+    }
+    return out
+
+
+def report_soak(out: dict) -> None:
+    s, r = out["soak"], out["rss_mb"]
     where = "nginx + %d replicas" % len(out["pids"]) if out["deploy"] else "one server"
-    print(f"\n{l['students']} students ({'burst' if out['settings']['burst'] else 'think ~%.1f s' % out['settings']['think']}) "
-          f"on {where}, lesson {out['settings']['lesson']}, {l['clicks_each']} Next clicks each, {l['wall_s']} s")
-    print(f"  single student: Next {s['next_p50_ms']} ms (median; counter {s['next_counter_p50_ms']} ms), first load {s['load_ms']} ms")
-    print(f"  with the class: Next p50 {l['next_p50_ms']} ms, p95 {l['next_p95_ms']} ms (= {l['p95_over_single_p50']}x the "
-          f"single median), max {l['next_max_ms']} ms; counter p50/p95 {l['next_counter_p50_ms']}/{l['next_counter_p95_ms']} ms")
-    print(f"  first load p50/p95 {l['first_load_p50_ms']}/{l['first_load_p95_ms']} ms; {l['clicks_per_s']} clicks/s served; "
-          f"sessions per replica {l['sessions_per_replica']}")
+    print(f"\nsoak: {s['seconds']} s on {where}, {s['places']} places, {s['visits']} visits, {s['next_clicks']} Next "
+          f"clicks; {s['errors']} errors, {s['problems']} wrong numbers or exceptions")
+    print(f"  Next p50 {s['next_p50_ms']} ms, p95 {s['next_p95_ms']} ms")
+    print(f"  RSS MB: fresh {r['fresh']}, before {r['before']}, by minute {s['rss_mb_by_minute']}, end {r['end']}, "
+          f"after TTL {r['after_ttl']}")
+    print(f"  after the second minute: RSS {s['rss_mb_min_max_after_2_min']} MB (min, max), "
+          f"trend {s['rss_mb_per_minute_after_2_min']} MB per minute")
+    for line in s["error_samples"][:5] + s["problem_samples"][:5]:
+        print("   ", line)
+
+
+def report(out: dict) -> None:
+    s, c, r, m, iso = out["single"], out["load"], out["rss_mb"], out["memory"], out["isolation"]
+    where = "nginx + %d replicas" % len(out["pids"]) if out["deploy"] else "one server"
+    pace = "burst" if out["settings"]["burst"] else "think ~%.1f s" % out["settings"]["think"]
+    print(f"\n{c['students']} students ({pace}) "
+          f"on {where}, lesson {out['settings']['lesson']}, {c['clicks_each']} Next clicks each, {c['wall_s']} s")
+    print(f"  single student: Next {s['next_p50_ms']} ms (median; counter {s['next_counter_p50_ms']} ms), "
+          f"first load {s['load_ms']} ms")
+    print(f"  with the class: Next p50 {c['next_p50_ms']} ms, p95 {c['next_p95_ms']} ms "
+          f"(= {c['p95_over_single_p50']}x the single median), max {c['next_max_ms']} ms; "
+          f"counter p50/p95 {c['next_counter_p50_ms']}/{c['next_counter_p95_ms']} ms")
+    print(f"  first load p50/p95 {c['first_load_p50_ms']}/{c['first_load_p95_ms']} ms; "
+          f"{c['clicks_per_s']} clicks/s served; sessions per replica {c['sessions_per_replica']}")
     print(f"  RSS MB: fresh {r['fresh']}, before {r['before']}, after one student {r['after_single']}, peak "
           f"{r['during_peak']}, after close {r['after_close']}, after TTL {r['after_ttl']} "
           f"-> {m['per_session_mb']} MB per session, after/before {m['after_ttl_over_before']}")
@@ -443,25 +552,30 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--option", action="append", default=[], metavar="KEY=VALUE",
                         help="a Streamlit option for the server(s), e.g. runner.postScriptGC=false (to try a setting)")
+    parser.add_argument("--soak", type=float, metavar="SECONDS",
+                        help="students coming and going for this long instead of one class (see above)")
     parser.add_argument("--out", type=Path)
     args = parser.parse_args(argv)
-    out_path = args.out or RESULTS / ("load-deploy.json" if args.deploy else "load.json")
+    name = ("soak" if args.soak else "load") + ("-deploy" if args.deploy else "")
+    out_path = args.out or RESULTS / f"{name}.json"
     extra = ("--server.disconnectedSessionTTL", str(args.ttl), *(f"--{o}" for o in args.option))
 
     if args.deploy:
-        from deploy.local import cluster
         from benchmarks.servers import free_port
+        from deploy.local import cluster
         context = cluster(args.replicas, free_port(), extra=extra)
     else:
         context = streamlit("app.py", *extra)
     with context as server:
         pids = server.pids if args.deploy else [server.pid]
-        out = asyncio.run(measure(server.url, pids, args))
-    out |= {"machine": machine(), "settings": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()},
+        replicas = [r.url for r in server.replicas] if args.deploy else None
+        out = asyncio.run(soak(server.url, pids, args) if args.soak else measure(server.url, pids, args, replicas))
+    settings = {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()}
+    out |= {"machine": machine(), "settings": settings,
             "deploy": args.deploy, "pids": pids}
     out_path.parent.mkdir(parents=True, exist_ok=True)
     out_path.write_text(json.dumps(out, indent=2))
-    report(out)
+    (report_soak if args.soak else report)(out)
     print(f"wrote {out_path}")
     return out
 

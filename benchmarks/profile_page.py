@@ -143,7 +143,8 @@ def main(argv=None) -> None:
     RESULTS.mkdir(parents=True, exist_ok=True)
     command = streamlit_command("app.py", port, *(f"--{o}" for o in args.option))
     if not args.no_profile:
-        command = [sys.executable, "-c", LAUNCHER, str(stats_file), "full" if args.profile_inputs else "next"] + command[3:]
+        mode = "full" if args.profile_inputs else "next"
+        command = [sys.executable, "-c", LAUNCHER, str(stats_file), mode] + command[3:]  # not "python -m streamlit"
     with open(RESULTS / f"profile-{args.lesson}.log", "wb") as log:
         process = __import__("subprocess").Popen(command, cwd=ROOT, stdout=log, stderr=log)
         try:
@@ -163,7 +164,8 @@ def main(argv=None) -> None:
     stats.sort_stats("cumulative").print_stats(args.top)
     text = out.getvalue()
     print("\n" + text[text.index("   ncalls"):] if "   ncalls" in text else text)
-    print(f"profile: {stats_file} ({'full reruns' if args.profile_inputs else 'Next clicks'} only; open with python -m pstats)")
+    runs = "full reruns" if args.profile_inputs else "Next clicks"
+    print(f"profile: {stats_file} ({runs} only; open with python -m pstats)")
 
 
 if __name__ == "__main__":

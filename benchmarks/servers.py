@@ -116,8 +116,9 @@ def machine() -> dict:
     except (OSError, subprocess.TimeoutExpired):
         chromium = "not found"
     try:
-        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
-        dirty = bool(subprocess.run(["git", "status", "--porcelain"], cwd=ROOT, capture_output=True, text=True).stdout.strip())
+        def git(*args: str) -> str:
+            return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+        commit, dirty = git("rev-parse", "--short", "HEAD"), bool(git("status", "--porcelain"))
     except OSError:
         commit, dirty = "", False
     return {
