@@ -494,6 +494,20 @@ def test_server_settings_are_what_streamlit_reads():
         assert f"\n{option} = {text}\n" in shown, f"streamlit does not read {option} = {text}"
 
 
+def test_hidden_speed_setting_is_what_streamlit_reads():
+    """runner.postScriptGC is a hidden option (`streamlit config show` does not list it): Streamlit, started in
+    the repository, reads it off (a full collection after every run costs 50-200 ms a click, docs/performance.md),
+    and the deployment notes give it."""
+    import subprocess
+    import sys
+
+    read = subprocess.run([sys.executable, "-c", "from streamlit import config; config.get_config_options(); "
+                           "print(config.get_option('runner.postScriptGC'))"], cwd=ROOT, capture_output=True,
+                          text=True, timeout=120).stdout.strip()
+    assert read == "False"
+    assert "`runner.postScriptGC`" in (ROOT / "docs" / "deployment.md").read_text()
+
+
 def test_server_settings_documented_for_a_proxy():
     doc = (ROOT / "docs" / "deployment.md").read_text()
     for (section, option), value in REQUIRED_SETTINGS.items():

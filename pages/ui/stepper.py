@@ -124,7 +124,8 @@ def controls(page: str, n: int) -> None:
         ("next", 1, "right", ":material/chevron_right:", k == n),
         ("last", n, "end", ":material/last_page:", k == n),
     )
-    with st.container(horizontal=True, vertical_alignment="center", gap="small"):
+    # keyed so that projection mode (assets/style.css) keeps the row clear of the autoplay switch
+    with st.container(key=f"bp-controls-{page}", horizontal=True, vertical_alignment="center", gap="small"):
         for name, delta, key, icon, disabled in buttons:
             st.button(t(f"steps.{name}"), key=f"{page}-{name}", on_click=_move, args=(page, delta, n), shortcut=key,
                       disabled=disabled, icon=icon, type="primary" if name == "next" else "secondary", width="content")
