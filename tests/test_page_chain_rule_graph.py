@@ -191,3 +191,14 @@ def test_the_neuron_stays_finite_at_the_ends_of_its_sliders(sign):
     ends = {name: sign * 5.0 for name in ("w0", "x0", "w1", "x1", "w2")}
     assert shown_value(at) == value_latex(core_values("sigmoid_neuron", **ends)[-1])
     assert not any(bad in l.value for l in at.latex for bad in ("nan", "inf"))
+
+
+def test_a_link_may_name_the_example_by_its_option():
+    """?cg-example=sigmoid_neuron (the option, not the text the select box shows) opens that example at the
+    link's step, with no notice, and the address is rewritten to what the select box writes, so that a copied
+    link holds the example."""
+    at = open_page(**{"cg-example": "sigmoid_neuron", "cg-step": "5"})
+    assert at.selectbox(key="cg-example").value == "sigmoid_neuron"
+    assert not at.warning
+    assert counter(at).startswith("**Step 5 of ") and not counter(at).endswith(" of 6**")  # (x + y) z has 6
+    assert at.query_params["cg-example"] == t("chain_rule.examples.sigmoid_neuron")

@@ -32,9 +32,8 @@ OFF_WORDS = ("false", "0", "no", "off")
 # (keys, action) message pairs of the help popover, in the order a teacher needs them.
 KEYS = ("next", "previous", "first", "last", "autoplay", "projection", "leave")
 
-# Escape leaves projection mode (unless it is closing a popover); in projection mode a formula wider than its
-# column is made smaller to fit; a click on "Copy link" copies the address the browser shows, which holds every
-# bound input and the step as they are now. Static text.
+# Escape leaves projection mode (unless it is closing a popover); a click on "Copy link" copies the address
+# the browser shows, which holds every bound input and the step as they are now. Static text.
 _SCRIPT = """
 <script>
 (() => {
@@ -92,29 +91,6 @@ _SCRIPT = """
       show(href, ok, 40);
     });
   }, true);
-
-  // Projection mode: a formula of the step wider than its column is typeset smaller until it fits (a room
-  // cannot scroll it), but not below 0.6 em; each repaint is measured once, in the next frame.
-  function fitFormulas() {
-    if (!doc.querySelector(".st-key-bp-projection")) return;
-    doc.querySelectorAll('[class*="st-key-bp-stage-"] .katex-display').forEach((box) => {
-      const math = box.querySelector(".katex");
-      if (!math) return;
-      math.style.fontSize = "";
-      if (box.scrollWidth <= box.clientWidth + 1) return;
-      const size = parseFloat(getComputedStyle(math).fontSize);
-      const parent = parseFloat(getComputedStyle(box).fontSize);
-      const fitted = Math.max(0.6, (size / parent) * (box.clientWidth / box.scrollWidth) * 0.97);
-      math.style.fontSize = fitted.toFixed(3) + "em";
-    });
-  }
-  let fitting = false;
-  new MutationObserver(() => {
-    if (fitting) return;
-    fitting = true;
-    requestAnimationFrame(() => { fitting = false; fitFormulas(); });
-  }).observe(doc.body, {childList: true, subtree: true});
-  window.addEventListener("resize", fitFormulas);
 
   doc.addEventListener("keydown", (event) => {
     if (event.key !== "Escape" || event.ctrlKey || event.metaKey || event.altKey) return;

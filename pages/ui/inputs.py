@@ -179,6 +179,12 @@ def usable(field: Field) -> bool:
     return not values or (len(values) == 1 and field.accepts(values[0]))
 
 
+def _option_by_name(field: Field) -> bool:
+    """The link names one of this choice's options by the option itself, not by the text the widget shows."""
+    raw = st.query_params.get(field.key)
+    return isinstance(field, Choice) and raw in field.options and raw not in map(field.shown, field.options)
+
+
 def url_notice(page: str, fields: Sequence[Field]) -> None:
     """Before the page's widgets: each link value of these fields or of the page's step that the field does not
     accept, or that the link repeats, is dropped (drop_link_value) and its default used, and the notice names it
@@ -186,10 +192,23 @@ def url_notice(page: str, fields: Sequence[Field]) -> None:
     fields = [*fields, step(page)]
     st.session_state.get(UNBOUND, set()).difference_update(f.key for f in fields)  # those of widgets not drawn
     notice = st.session_state.setdefault(_notice_key(page), {})
+    renamed = False
     for f in fields:
         if not usable(f):
             drop_link_value(f.key)
             st.session_state[f.key] = notice[f.key] = f.default
+        elif _option_by_name(f):
+            # a link may name a choice by its option ("sigmoid_neuron"); the select box reads only the text it
+            # shows, so the address is rewritten to that text and the page runs again from it
+            option = st.query_params[f.key]
+            try:
+                st.query_params[f.key] = f.shown(option)
+                renamed = True
+            except StreamlitAPIException:  # already bound (the Back button): set it, unbound for this run
+                drop_link_value(f.key)
+                st.session_state[f.key] = option
+    if renamed:
+        st.rerun()
     for key, default in list(notice.items()):
         if st.session_state.get(key, default) != default:
             del notice[key]
