@@ -366,11 +366,10 @@ def test_cached_functions_take_only_their_inputs():
     assert not problems, "\n".join(problems)
 
 
-def test_cached_functions_get_hashable_arguments_while_the_pages_run(monkeypatch):
-    """Wrap st.cache_data: every argument a page passes to a cached function (but the reviewed underscore ones)
-    must be hashable, i.e. a plain value (tuples, not lists or arrays), so the key is the input itself."""
-    unhashable = []
-    real = streamlit.cache_data
+def _watch_cache(monkeypatch, decorator: str, on_args=None, on_result=None) -> None:
+    """Replace streamlit.<decorator> (cache_data or cache_resource) by one that caches as before and, on every
+    call of a cached function, calls on_args(func, args, kwargs) before it and on_result(func, result) after."""
+    real = getattr(streamlit, decorator)
 
     class Watch:
         def __call__(self, func=None, **kwargs):
@@ -379,16 +378,12 @@ def test_cached_functions_get_hashable_arguments_while_the_pages_run(monkeypatch
             cached = real(func, **kwargs)
 
             def wrapper(*args, **kw):
-                for i, value in enumerate(list(args) + list(kw.values())):
-                    name = (list(func.__code__.co_varnames[:func.__code__.co_argcount]) + list(kw))[i] \
-                        if i < func.__code__.co_argcount + len(kw) else "?"
-                    if name.startswith("_"):
-                        continue
-                    try:
-                        hash(value)
-                    except TypeError:
-                        unhashable.append(f"{func.__qualname__}({name}={type(value).__name__})")
-                return cached(*args, **kw)
+                if on_args:
+                    on_args(func, args, kw)
+                out = cached(*args, **kw)
+                if on_result:
+                    on_result(func, out)
+                return out
 
             wrapper.clear = getattr(cached, "clear", None)
             return wrapper
@@ -396,12 +391,38 @@ def test_cached_functions_get_hashable_arguments_while_the_pages_run(monkeypatch
         def __getattr__(self, name):
             return getattr(real, name)
 
-    monkeypatch.setattr(streamlit, "cache_data", Watch())
+    monkeypatch.setattr(streamlit, decorator, Watch())
+
+
+def _run_every_lesson(again: bool = False) -> None:
+    """Each lesson page opened, a step taken; with `again`, opened once more in a new session."""
     for lesson in LESSONS:
         at = open_page(lesson.file)
         assert not at.exception, (lesson.file, [e.value for e in at.exception])
         click_next(at)
         at.run()
+        if again:
+            open_page(lesson.file).run()
+
+
+def test_cached_functions_get_hashable_arguments_while_the_pages_run(monkeypatch):
+    """Wrap st.cache_data: every argument a page passes to a cached function (but the reviewed underscore ones)
+    must be hashable, i.e. a plain value (tuples, not lists or arrays), so the key is the input itself."""
+    unhashable = []
+
+    def check_arguments(func, args, kw) -> None:
+        for i, value in enumerate(list(args) + list(kw.values())):
+            name = (list(func.__code__.co_varnames[:func.__code__.co_argcount]) + list(kw))[i] \
+                if i < func.__code__.co_argcount + len(kw) else "?"
+            if name.startswith("_"):
+                continue
+            try:
+                hash(value)
+            except TypeError:
+                unhashable.append(f"{func.__qualname__}({name}={type(value).__name__})")
+
+    _watch_cache(monkeypatch, "cache_data", on_args=check_arguments)
+    _run_every_lesson()
     assert not unhashable, sorted(set(unhashable))
 
 
@@ -416,32 +437,12 @@ def test_shared_cached_objects_stay_unchanged(monkeypatch):
     has run (twice, a step apart) each is still exactly that: nothing a session did changed what the next
     session gets."""
     first_seen = {}  # id -> (function, object, snapshot when first handed out)
-    real = streamlit.cache_resource
 
-    class Watch:
-        def __call__(self, func=None, **kwargs):
-            if func is None:
-                return lambda f: self(f, **kwargs)
-            cached = real(func, **kwargs)
+    def record(func, out) -> None:
+        first_seen.setdefault(id(out), (func.__qualname__, out, _snapshot(out)))
 
-            def wrapper(*args, **kw):
-                out = cached(*args, **kw)
-                first_seen.setdefault(id(out), (func.__qualname__, out, _snapshot(out)))
-                return out
-
-            wrapper.clear = getattr(cached, "clear", None)
-            return wrapper
-
-        def __getattr__(self, name):
-            return getattr(real, name)
-
-    monkeypatch.setattr(streamlit, "cache_resource", Watch())
-    for lesson in LESSONS:
-        at = open_page(lesson.file)
-        assert not at.exception, (lesson.file, [e.value for e in at.exception])
-        click_next(at)
-        at.run()
-        open_page(lesson.file).run()
+    _watch_cache(monkeypatch, "cache_resource", on_result=record)
+    _run_every_lesson(again=True)
     assert first_seen or not REVIEWED_SHARED, "no shared object was handed out: is the watch still in place?"
     changed = sorted({name for name, obj, before in first_seen.values() if _snapshot(obj) != before})
     assert not changed, f"objects shared by every session were changed after they were cached: {changed}"
