@@ -18,6 +18,10 @@ Two uses, one idea: a slip is a formula that is nearly right, and its number sho
       kronecker       the other case of delta_jk in S_j (delta_jk - S_k)
       local, upstream one factor of upstream x local left out (the graph lesson)
       sign            the value with its sign flipped
+  and for an update W* = W - eta dL/dW (the training lesson, `update_candidates`):
+      ascent          the step taken up the gradient, W + eta dL/dW
+      rate            the learning rate left out, W - dL/dW
+      change          the change alone, -eta dL/dW, not the new weights
 - The notes' own slips (DESIGN.md section 5), lesson by lesson (`chain_rule`, `single_node_chain`,
   `matrix_network`, `softmax_jacobian`, `deep_networks`, `training`): what the note wrote, what is right,
   and the number each gives on the current example. They reuse the slips paths.py, softmax_lesson.py and
@@ -39,7 +43,7 @@ RTOL = 1e-2   # an answer is right when every entry is within 1% of the value ..
 ATOL = 1e-3   # ... or within 0.001 of it (for entries near 0)
 # Every kind of candidate the functions below produce (each has a sentence in the message catalogues).
 KINDS = ("mask", "transpose", "batch", "as_one", "loss_factor", "index", "input", "note_sum", "temperature",
-         "kronecker", "local", "upstream", "sign")
+         "kronecker", "local", "upstream", "sign", "ascent", "rate", "change")
 
 
 # -- candidates and the diagnosis -----------------------------------------------------------------------
@@ -243,6 +247,17 @@ def edge_candidates(upstream: float, local: float) -> tuple[Candidate, ...]:
     """Backward along one edge, upstream x local: one factor left out, or the sign flipped."""
     product = upstream * local
     return (Candidate("local", float(upstream)), Candidate("upstream", float(local)), _sign(product))
+
+
+# -- the training lesson -----------------------------------------------------------------------------------
+def update_candidates(W, dW, lr: float) -> tuple[Candidate, ...]:
+    """W* = W - lr dL/dW: uphill instead of downhill, the learning rate left out, or the change alone."""
+    W, dW = np.asarray(W, dtype=float), np.asarray(dW, dtype=float)
+    if W.shape != dW.shape:
+        raise ValueError(f"W and dL/dW must have one shape; got {W.shape} and {dW.shape}")
+    with np.errstate(over="ignore", invalid="ignore"):   # an overflowing candidate never matches an answer
+        return (Candidate("ascent", readonly(W + lr * dW)), Candidate("rate", readonly(W - dW)),
+                Candidate("change", readonly(-lr * dW)))
 
 
 # -- the notes' own slips, lesson by lesson ------------------------------------------------------------------

@@ -18,8 +18,8 @@ from bp_core import presets as P
 from bp_core import slips as slip_core
 from bp_core.contour import level_lines
 from bp_core.gradcheck import check_network
-from bp_core.step import matrix, num
-from pages.ui import colors, handout, inputs, slips, stepper
+from bp_core.step import Step, matrix, num
+from pages.ui import colors, handout, inputs, predict, slips, stepper
 from pages.ui.gradcheck import gradient_check
 from pages.ui.i18n import t
 from pages.ui.lessons import lesson
@@ -133,14 +133,15 @@ def update_check(s: Settings, k: int):
 
 
 @st.cache_data(max_entries=512, show_spinner=False)
-def boundary(s: Settings, k: int | None):
-    """The probability of class 1 over the plane: after step mode's update k, or (k None) after the run."""
+def boundary(s: Settings, k: int | None, before: bool = False):
+    """The probability of class 1 over the plane: after step mode's update k (before it, while a prediction
+    of it is awaited), or (k None) after the run."""
     X, _ = data(s.dataset, s.points, s.noise, s.seed)
     if k is None:
         net = run_to_end(s, progress=False).net
     else:
         update = replay(s)[k]
-        net = update.after or update.before
+        net = update.before if before else update.after or update.before
     return training.grid(net, X, GRID)
 
 
@@ -264,17 +265,17 @@ def loss_figure(run: training.Run, title: str) -> go.Figure:
     return fig
 
 
-def steps_figure(updates, k: int, title: str) -> go.Figure:
-    """The loss on all points before update 1 and after each update up to k; the rest of step mode's range
-    is left empty, to come."""
-    shown = updates[: k + 1]
+def steps_figure(updates, k: int, title: str, reveal: bool = True) -> go.Figure:
+    """The loss on all points before update 1 and after each update up to k (up to k - 1 while a prediction
+    of update k is awaited); the rest of step mode's range is left empty, to come."""
+    shown = updates[: k + 1] if reveal else updates[:k]
     xs = [0] + [u.number for u in shown if u.loss_all_after is not None]
-    ys = [shown[0].loss_all] + [u.loss_all_after for u in shown if u.loss_all_after is not None]
+    ys = [updates[0].loss_all] + [u.loss_all_after for u in shown if u.loss_all_after is not None]
     fig = go.Figure()
     fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines+markers", name=t(f"{T}.plot.all_points"),
                              line=dict(color=colors.FORWARD, width=2), marker=dict(size=5)))
-    now = shown[-1]
-    if now.loss_all_after is not None:
+    now = updates[k]
+    if reveal and now.loss_all_after is not None:
         fig.add_trace(go.Scatter(
             x=[now.number - 1, now.number], y=[now.loss_all, now.loss_all_after], mode="markers+lines",
             name=t(f"{T}.plot.this_update"), line=dict(color=colors.GRADIENT, width=3),
@@ -284,6 +285,7 @@ def steps_figure(updates, k: int, title: str) -> go.Figure:
         height=430, margin=dict(l=10, r=10, t=40, b=10), plot_bgcolor="white",
         xaxis=dict(title=dict(text=t(f"{T}.plot.update")), range=[-0.5, len(updates) + 0.5], gridcolor="#EEEEEE"),
         yaxis=dict(title=dict(text=t(f"{T}.plot.loss")), gridcolor="#EEEEEE"),
+        showlegend=True,  # also while the line is a single point, before update 1 is revealed
         legend=dict(orientation="h", yanchor="top", y=-0.14, xanchor="left", x=0),
     )
     return fig
@@ -321,8 +323,21 @@ def update_latex(name: str, old: np.ndarray, grad: np.ndarray | None, new: np.nd
     return rf"\footnotesize \begin{{aligned}} {body.replace('^* =', '^* &=', 1)} \end{{aligned}}"
 
 
+def question(u: training.Update) -> Step | None:
+    """Predict, then reveal: the output layer's weights after update u, from the W, eta and dL/dW shown
+    above them (None for an update that could not be made)."""
+    if u.after is None:
+        return None
+    W = f"W_{{{u.before.depth}}}"
+    return Step("update", f"update {u.number}: W{u.before.depth}*", rf"{W}^* = {W} - \eta\, {partial(W)}", "",
+                u.after.weights[-1])
+
+
 def show_update(s: Settings, updates, k: int) -> None:
     u = updates[k]
+    asked = question(u)
+    predict.bar(PAGE)
+    hidden = asked is not None and predict.pending(PAGE, asked)   # the update's outcome waits for a prediction
     st.markdown(t(f"{T}.step.where", n=u.number, epoch=u.epoch, b=u.batch, batches=s.batches_per_epoch,
                   size=len(u.indices)))
     if u.diverged:
@@ -331,6 +346,8 @@ def show_update(s: Settings, updates, k: int) -> None:
     for col, key, before, after in ((batch_col, "batch_loss", u.loss, u.loss_after),
                                     (all_col, "all_loss", u.loss_all, u.loss_all_after)):
         label = t(f"{T}.step.{key}", n=s.points)
+        if hidden:
+            after = None
         if before is None:
             col.metric(label, "—")
         elif after is None:
@@ -338,8 +355,8 @@ def show_update(s: Settings, updates, k: int) -> None:
         else:
             col.metric(label, t(f"{T}.step.before_after", before=num(before), after=num(after)),
                        delta=num(after - before), delta_color="inverse")
-    new_W = None if u.after is None else u.after.weights
-    new_b = None if u.after is None or u.after.biases is None else u.after.biases
+    new_W = None if u.after is None or hidden else u.after.weights
+    new_b = None if u.after is None or u.after.biases is None or hidden else u.after.biases
     for k_layer in range(u.before.depth):
         i = k_layer + 1
         st.latex(update_latex(f"W_{{{i}}}", u.before.weights[k_layer], None if u.dW is None else u.dW[k_layer],
@@ -347,12 +364,19 @@ def show_update(s: Settings, updates, k: int) -> None:
         if u.before.biases is not None:
             st.latex(update_latex(f"b_{{{i}}}", u.before.biases[k_layer], None if u.db is None else u.db[k_layer],
                                   None if new_b is None else new_b[k_layer], s.lr))
-    grid = boundary(s, k)
+    if hidden:
+        W, dW = u.before.weights[-1], u.dW[-1]
+        predict.ask(PAGE, asked, slip_core.update_candidates(W, dW, s.lr),
+                    prompt=t("predict.update", W=f"W_{{{u.before.depth}}}", lr=fmt(s.lr)))
+    elif asked is not None:
+        predict.feedback(PAGE, asked)
+    grid = boundary(s, k, before=hidden)
+    title = t(f"{T}.plot.boundary_before" if hidden else f"{T}.plot.boundary_after", n=u.number)
     left, right = st.columns(2)
-    left.plotly_chart(boundary_figure(s, grid, t(f"{T}.plot.boundary_after", n=u.number), u.indices),
-                      width="stretch", config=dict(CHART), key="tr-step-boundary")
-    right.plotly_chart(steps_figure(updates, k, t(f"{T}.plot.steps_title")), width="stretch", config=dict(CHART),
-                       key="tr-step-loss")
+    left.plotly_chart(boundary_figure(s, grid, title, u.indices), width="stretch", config=dict(CHART),
+                      key="tr-step-boundary")
+    right.plotly_chart(steps_figure(updates, k, t(f"{T}.plot.steps_title"), reveal=not hidden), width="stretch",
+                       config=dict(CHART), key="tr-step-loss")
     X, Y = data(s.dataset, s.points, s.noise, s.seed)
     handout.training(PAGE, u, X, Y, s.lr, FIELDS)
     if u.dW is not None:  # this update's gradients, on its mini-batch

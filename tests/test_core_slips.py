@@ -267,7 +267,42 @@ def test_every_candidate_kind_is_listed():
     kinds |= {c.kind for cs in slips.softmax_candidates(softmax_lesson.trace([2.0, 1.0, 0.1], 2.0)).values()
               for c in cs}
     kinds |= {c.kind for c in slips.edge_candidates(2.0, 3.0)}
+    kinds |= {c.kind for c in slips.update_candidates([[1.0]], [[2.0]], 0.1)}
     assert kinds == set(slips.KINDS)
+
+
+def test_update_slips_by_hand():
+    """W = (0.5, -1), dL/dW = (0.2, 0.4), eta = 0.5: W* = (0.4, -1.2); uphill (0.6, -0.8), without eta
+    (0.3, -1.4), the change alone (-0.1, -0.2)."""
+    W, dW = np.array([[0.5, -1.0]]), np.array([[0.2, 0.4]])
+    found = {c.kind: c.value for c in slips.update_candidates(W, dW, 0.5)}
+    np.testing.assert_allclose(found["ascent"], [[0.6, -0.8]])
+    np.testing.assert_allclose(found["rate"], [[0.3, -1.4]])
+    np.testing.assert_allclose(found["change"], [[-0.1, -0.2]])
+    right = np.array([[0.4, -1.2]])
+    candidates = slips.update_candidates(W, dW, 0.5)
+    assert slips.diagnose(right, right, candidates).right
+    for kind, value in found.items():
+        assert slips.diagnose(right, value, candidates).kind == kind
+
+
+def test_update_slips_of_a_training_step_match_the_update_itself():
+    """The candidates are built from the same W and dL/dW as the network after gradient_step: the right
+    answer is the trained network's weights, and at eta = 1 "the rate left out" is that same answer,
+    which diagnose never names."""
+    X, Y = datasets.make("xor", 20, 0, 0.1)
+    net = training.initial_network(2, 2, "relu", False, "cross_entropy", 0)
+    u = training.first_updates(net, X, Y, lr=1.0, batch=5, seed=0, count=1)[0]
+    W, dW, W_star = u.before.weights[-1], u.dW[-1], u.after.weights[-1]
+    candidates = slips.update_candidates(W, dW, 1.0)
+    rate = next(c for c in candidates if c.kind == "rate")
+    np.testing.assert_allclose(rate.value, W_star)
+    assert slips.diagnose(W_star, rate.value, candidates) == slips.Verdict(True)
+
+
+def test_update_slips_refuse_mismatched_shapes():
+    with pytest.raises(ValueError, match="one shape"):
+        slips.update_candidates([[1.0, 2.0]], [[1.0]], 0.1)
 
 
 # -- the notes' own slips ---------------------------------------------------------------------------------------

@@ -7,14 +7,14 @@ from __future__ import annotations
 import numpy as np
 from lesson_app import counter, open_lesson, shown_latex
 
-from bp_core import Network, deep, graph_examples, softmax_lesson
+from bp_core import Network, datasets, deep, graph_examples, softmax_lesson, training
 from bp_core import presets as P
-from bp_core.step import Step, value_latex
+from bp_core.step import Step, matrix, value_latex
 from pages.ui import predict
 from pages.ui.i18n import t
 
-MN, SN, CG, SJ, DN = ("pages/matrix_network.py", "pages/single_node_chain.py", "pages/chain_rule_graph.py",
-                      "pages/softmax_jacobian.py", "pages/deep_networks.py")
+MN, SN, CG, SJ, DN, TR = ("pages/matrix_network.py", "pages/single_node_chain.py", "pages/chain_rule_graph.py",
+                          "pages/softmax_jacobian.py", "pages/deep_networks.py", "pages/training.py")
 M = P.MATRIX_NET
 
 
@@ -248,3 +248,39 @@ def test_the_deep_lesson_asks_too():
     check(at, "dn", delta, ct.W[ct.N - 1].T @ ct.delta[ct.N])       # W^T delta(k+1) without f'(p(k))
     assert slip_named(at, "mask")
     assert value_latex(delta.value) in " ".join(shown_latex(at))
+
+
+def test_the_training_lesson_asks_for_the_output_weights_after_each_update():
+    """Update k asks for the output layer's W_3* = W_3 - eta dL/dW_3 (worked out here from the W and dL/dW the page shows), keeps
+    the new weights, the losses after and the picture after back until then, names W + eta dL/dW as a step
+    uphill, and scores a right answer to the next update."""
+    D = P.TRAINING
+    X, Y = datasets.make(D["dataset"], D["points"], D["seed"], D["noise"])
+    net = training.initial_network(D["depth"], D["width"], D["hidden"], D["biases"], D["loss"], D["init_seed"])
+    first, second = training.first_updates(net, X, Y, lr=D["lr"], batch=D["batch"], seed=D["init_seed"], count=2)
+    W, dW = first.before.weights[-1], first.dW[-1]
+    W_star = W - D["lr"] * dW
+    np.testing.assert_allclose(first.after.weights[-1], W_star)
+
+    at = open_lesson(TR)
+    switch(at, "tr")
+    assert any(b.label == t("predict.check") for b in at.button)
+    assert all(m.value.endswith("→ ?") for m in at.metric)     # the losses after the update wait too
+    assert matrix(W_star, 3) not in " ".join(shown_latex(at))
+    assert matrix(dW, 3) in " ".join(shown_latex(at))          # what the prediction is made from is shown
+    titles = [c.proto.spec for c in at.get("plotly_chart")]
+    assert any(t("training.plot.boundary_before", n=1) in spec for spec in titles)
+    N = D["depth"] + 1                                         # hidden layers, then the output layer
+    assert len(first.before.weights) == N
+    question = Step("update", f"update 1: W{N}*", "", "", first.after.weights[-1])
+    check(at, "tr", question, W + D["lr"] * dW)
+    assert slip_named(at, "ascent")
+    assert matrix(W_star, 3) in " ".join(shown_latex(at))      # revealed
+    assert score(at) == t("predict.score", k=0, m=1)
+
+    go_to(at, "tr", 2)
+    W, dW = second.before.weights[-1], second.dW[-1]
+    assert matrix(W - D["lr"] * dW, 3) not in " ".join(shown_latex(at))
+    check(at, "tr", Step("update", f"update 2: W{N}*", "", "", second.after.weights[-1]),
+          W - D["lr"] * dW)
+    assert at.success and score(at) == t("predict.score", k=1, m=2)

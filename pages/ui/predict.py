@@ -6,6 +6,9 @@ The answer is checked by bp_core.slips.diagnose against the step's value and the
 or the slip it matches, or neither. Then the step is revealed, and stays revealed (stepping back and forth, or
 switching the toggle) until the example changes or the score is reset.
 
+The lessons' walks ask at each backward step (`hides`); the training lesson asks at each update for the output
+layer's new weights (`pending`, with `bp_core.slips.update_candidates`).
+
 Only the inputs of an open question and a log of answered steps live in session state, per lesson:
 ``{page}-predict`` (the toggle), ``{page}-predict-log`` (step -> Answer), ``{page}-predict-missing``.
 """
@@ -67,10 +70,15 @@ def is_on(page: str) -> bool:
     return bool(st.session_state.get(toggle_key(page), False))
 
 
+def pending(page: str, step: Step) -> bool:
+    """Whether the toggle is on and the step has not been answered (or shown) yet."""
+    return is_on(page) and step_id(step) not in _log(page)
+
+
 def hides(page: str, step: Step) -> bool:
-    """Whether the step's numbers and value are kept back: the toggle is on, the step is a backward step, and
-    it has not been answered (or shown) yet."""
-    return is_on(page) and step.phase == "backward" and step_id(step) not in _log(page)
+    """Whether a step of a walk keeps its numbers and value back: a backward step that is pending. (The
+    training lesson asks about each whole update instead, through `pending`.)"""
+    return step.phase == "backward" and pending(page, step)
 
 
 def seen(page: str, k: int, step: Step) -> int:
@@ -146,11 +154,12 @@ def _show(page: str, step: Step) -> None:
     _log(page)[step_id(step)] = Answer(None, None)
 
 
-def ask(page: str, step: Step, candidates: Sequence[Candidate] = ()) -> None:
-    """The prediction form: one box per entry (Enter checks), Check, and Show me (no prediction)."""
+def ask(page: str, step: Step, candidates: Sequence[Candidate] = (), prompt: str | None = None) -> None:
+    """The prediction form: the question (`prompt`, else "what value does this step give?"), one box per
+    entry (Enter checks), Check, and Show me (no prediction)."""
     rows, cols = _shape(step.value)
     with st.form(form_key(page, step), border=True, enter_to_submit=True):
-        st.markdown(f"**{t('predict.prompt')}**")
+        st.markdown(f"**{prompt or t('predict.prompt')}**")
         if rows * cols == 1:
             st.number_input(t("predict.value"), -LIMIT, LIMIT, value=None, format=NUMBER_FORMAT,
                             key=entry_key(page, step, 0), placeholder=t("predict.placeholder"))
