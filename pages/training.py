@@ -20,6 +20,7 @@ from bp_core.contour import level_lines
 from bp_core.gradcheck import check_network
 from bp_core.step import Step, matrix, num
 from pages.ui import colors, handout, inputs, predict, slips, stepper
+from pages.ui.classroom import projecting
 from pages.ui.gradcheck import gradient_check
 from pages.ui.i18n import t
 from pages.ui.lessons import lesson
@@ -305,22 +306,31 @@ def partial(name: str) -> str:
     return rf"\frac{{\partial L}}{{\partial {name}}}"
 
 
-def update_latex(name: str, old: np.ndarray, grad: np.ndarray | None, new: np.ndarray | None, lr: float) -> str:
+def update_latex(name: str, old: np.ndarray, grad: np.ndarray | None, new: np.ndarray | None, lr: float,
+                 narrow: bool = False) -> str:
     """name* = name - eta dL/dname = (old) - lr (grad) = (new): values blue, gradients vermillion, "?" for
-    what could not be computed. Wider matrices go on lines of their own, so nothing runs off the page."""
+    what could not be computed. Wider matrices go on lines of their own, so nothing runs off the page; so
+    does every matrix in a `narrow` column (projection mode: half the screen, the maths set larger)."""
     unknown = r"\;?"
     head = rf"{name}^* = {name} - \eta\, {vermillion(partial(name))}"
     was = blue(matrix(old, 3))
     step = rf"- {fmt(lr)}\, " + vermillion(unknown if grad is None else matrix(grad, 3))
     now = unknown if new is None else blue(matrix(new, 3))
     columns = np.atleast_2d(old).shape[1]
+    if narrow:   # a matrix of 3 columns or more smaller: the room reads it smaller rather than past the edge
+        size = "" if columns <= 2 else r"\scriptsize" if columns <= 4 else r"\tiny"
+        return aligned(size, head, f"&= {was}", f"& {step}", f"&= {now}")
     if columns <= 2:
         return rf"{head} = {was} {step} = {now}"
     if columns <= 4:
-        body = rf"{head} \\ &= {was} {step} \\ &= {now}"
-        return rf"\small \begin{{aligned}} {body.replace('^* =', '^* &=', 1)} \end{{aligned}}"
-    body = rf"{head} \\ &= {was} \\ &\quad {step} \\ &= {now}"
-    return rf"\footnotesize \begin{{aligned}} {body.replace('^* =', '^* &=', 1)} \end{{aligned}}"
+        return aligned(r"\small", head, f"&= {was} {step}", f"&= {now}")
+    return aligned(r"\footnotesize", head, f"&= {was}", rf"&\quad {step}", f"&= {now}")
+
+
+def aligned(size: str, first: str, *rest: str) -> str:
+    """Lines of one equation in `size`, aligned at the = after the first line's name*."""
+    body = r" \\ ".join((first.replace("^* =", "^* &=", 1),) + rest)
+    return rf"{size} \begin{{aligned}} {body} \end{{aligned}}"
 
 
 def question(u: training.Update) -> Step | None:
@@ -357,13 +367,14 @@ def show_update(s: Settings, updates, k: int) -> None:
                        delta=num(after - before), delta_color="inverse")
     new_W = None if u.after is None or hidden else u.after.weights
     new_b = None if u.after is None or u.after.biases is None or hidden else u.after.biases
+    narrow = projecting()
     for k_layer in range(u.before.depth):
         i = k_layer + 1
         st.latex(update_latex(f"W_{{{i}}}", u.before.weights[k_layer], None if u.dW is None else u.dW[k_layer],
-                              None if new_W is None else new_W[k_layer], s.lr))
+                              None if new_W is None else new_W[k_layer], s.lr, narrow))
         if u.before.biases is not None:
             st.latex(update_latex(f"b_{{{i}}}", u.before.biases[k_layer], None if u.db is None else u.db[k_layer],
-                                  None if new_b is None else new_b[k_layer], s.lr))
+                                  None if new_b is None else new_b[k_layer], s.lr, narrow))
     if hidden:
         W, dW = u.before.weights[-1], u.dW[-1]
         predict.ask(PAGE, asked, slip_core.update_candidates(W, dW, s.lr),

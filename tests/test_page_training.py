@@ -3,6 +3,7 @@ the matrices and losses shown are those of gradient descent replayed here from b
 the end and reports the run's loss; a huge learning rate shows the divergence in words (and no NaN in the
 chart); changing an input changes the numbers; a bad link value falls back with a warning naming it."""
 import base64
+import re
 import json
 from pathlib import Path
 
@@ -243,3 +244,22 @@ def test_a_tiny_learning_rate_is_said_to_be_slow():
     at = run_mode(**{"tr-lr": "0.001", "tr-epochs": "50"})
     assert [i.value for i in at.info] == [t("training.run.slow", lr="0.001", e=50)]
     assert not at.error and not at.warning
+
+
+def updates_shown(at: AppTest) -> list[str]:
+    """The update lines of the step: W_k^* = ... and b_k^* = ..., one st.latex each."""
+    return [latex for latex in (bare(e.value) for e in at.latex) if "^* " in latex and "pmatrix" in latex]
+
+
+def test_projection_mode_sets_each_matrix_of_an_update_on_a_line_of_its_own():
+    """Half the screen for the maths: W, -eta dL/dW and W* each get a line, so the 4-wide default matrices
+    fit the column; in normal mode the 4 x 2 output layer's update stays on one line."""
+    N = D["depth"] + 1
+    normal = updates_shown(open_page())
+    projected = updates_shown(open_page(present="true"))
+    assert len(normal) == len(projected) == 2 * N                          # a W and a b update per layer
+    for latex in projected:
+        lines = re.split(r"\\\\ (?=&)", latex)        # the equation's lines (a matrix's rows go on with a number)
+        assert len(lines) == 4 and all(line.count(r"\begin{pmatrix}") <= 1 for line in lines), latex
+    W_out = next(latex for latex in normal if latex.startswith(f"W_{{{N}}}^*"))
+    assert not re.search(r"\\\\ (?=&)", W_out) and W_out.count(r"\begin{pmatrix}") == 3
