@@ -330,6 +330,19 @@ def page_census(page) -> dict:
     }""")
 
 
+MEASURES = ("next_counter", "next_done", "input_done", "load")
+
+
+def floor_medians(results: dict) -> dict[str, float]:
+    """Per measure, the median over the pages of the floor measured alongside each (none: not measured)."""
+    floors: dict[str, list[float]] = {}
+    for r in results["pages"].values():
+        for key in MEASURES:
+            if r.get(key) and r[key]["floor_ms"] is not None:
+                floors.setdefault(key, []).append(r[key]["floor_ms"])
+    return {key: statistics.median(values) for key, values in floors.items()}
+
+
 def print_table(results: dict) -> None:
     def fmt(entry: dict | None) -> str:
         if not entry or entry.get("app_ms") is None:
@@ -337,16 +350,11 @@ def print_table(results: dict) -> None:
         return f"{entry['app_ms']:6.0f} {entry['ratio']:4.2f}x"
     print()
     print(f"{'page':22} {'next: counter':>14} {'next: done':>14} {'input: done':>14} {'first load':>14}")
-    floor = {}
     for name, r in results["pages"].items():
         print(f"{name:22} {fmt(r.get('next_counter')):>14} {fmt(r.get('next_done')):>14} "
               f"{fmt(r.get('input_done')):>14} {fmt(r.get('load')):>14}")
-        for key in ("next_counter", "next_done", "input_done", "load"):
-            if r.get(key):
-                floor.setdefault(key, []).append(r[key]["floor_ms"])
-    print(f"{'floor (median)':22} " + " ".join(
-        f"{(statistics.median(floor[k]) if floor.get(k) else float('nan')):6.0f} ms    " for k in
-        ("next_counter", "next_done", "input_done", "load")))
+    floor = floor_medians(results)
+    print(f"{'floor (median)':22} " + " ".join(f"{floor.get(k, float('nan')):6.0f} ms    " for k in MEASURES))
     print("(app median in ms, then ratio to the floor measured alongside it)")
     for note in results["notes"]:
         print("note:", note)
@@ -358,16 +366,12 @@ def markdown(results: dict) -> str:
         return f"{entry['app_ms']:.0f} ({entry['ratio']:.1f}x)" if entry and entry.get("app_ms") else "-"
     lines = ["| page | steps | Next: counter | Next: done | browser part of done | slider: done | first load | "
              "first load, cold |", "|---|---|---|---|---|---|---|---|"]
-    floors: dict[str, list[float]] = {}
     for name, r in results["pages"].items():
         done = r.get("next_done") or {}
         browser = f"{done['app_browser_ms']:.0f}" if done.get("app_browser_ms") else "-"
         lines.append(f"| {name} | {r.get('steps', '-')} | {cell(r.get('next_counter'))} | {cell(done)} | {browser} | "
                      f"{cell(r.get('input_done'))} | {cell(r.get('load'))} | {r.get('load_cold_ms', 0):.0f} |")
-        for key in ("next_counter", "next_done", "input_done", "load"):
-            if r.get(key):
-                floors.setdefault(key, []).append(r[key]["floor_ms"])
-    f = {k: f"{statistics.median(v):.0f}" for k, v in floors.items()}
+    f = {k: f"{v:.0f}" for k, v in floor_medians(results).items()}
     lines.append(f"| *floor* | | {f.get('next_counter', '-')} | {f.get('next_done', '-')} | | "
                  f"{f.get('input_done', '-')} | {f.get('load', '-')} | |")
     return "\n".join(lines)
