@@ -20,10 +20,11 @@ from bp_core.gradcheck import check_graph
 from bp_core.graph import latex_name
 from bp_core.step import Step, factor, num
 from pages.ui import colors, handout, inputs, panel, predict, slips, stepper
+from pages.ui.classroom import CHART_SCALE, PICTURE_HEIGHT, PICTURE_WIDTH, projecting
 from pages.ui.gradcheck import gradient_check
 from pages.ui.i18n import t
 from pages.ui.notation import plain
-from pages.ui.plot_text import path, text_box, unchecked_figure
+from pages.ui.plot_text import clear, path, text_box, text_size, top_title, unchecked_figure
 
 CODE = "cg"
 OUTPUT = "f"
@@ -221,23 +222,87 @@ def grad_text(tr: Trace, node: Node, s: State) -> tuple[str, str]:
     return f"{name} = {terms} = {text_num(got[-1].child_grad)}", colors.GRADIENT
 
 
-def figure(tr: Trace, example: str, k: int, known: int | None = None) -> go.Figure:
+@dataclass(frozen=True)
+class Frame:
+    """The graph's geometry with its text `scale` times its normal size: each node's circle (pixels), the label
+    sizes, the figure's height, margins and y axis, how many y units a pixel is, and where the labels go."""
+
+    scale: float
+    size: dict[str, float]
+    height: int
+    margin: dict
+    y_range: list[float]
+    per_px: float
+
+    def font(self, node: Node, grad: bool = False) -> float:
+        """The size of the value above a node (the gradient below: a pixel smaller)."""
+        return self.scale * ((11 if node.constant else 14) - grad)
+
+    def label_y(self, node: Node, side: int) -> float:
+        """The y of the value above a node (side 1) or its gradient below (side -1), 12 px clear of its circle."""
+        return node.y + side * (self.size[node.label] / 2 + 12 * self.scale) * self.per_px
+
+
+def frame(tr: Trace, scale: float = 1.0, title_lines: float = 0) -> Frame:
+    wide = max(n.x for n in tr.nodes) > 5  # many columns: smaller circles leave room for the edge labels
+    size = {n.label: scale * (30 if n.constant else (46 if wide else 52)) for n in tr.nodes}
+    ys = [n.y for n in tr.nodes]
+    margin = dict(l=10, r=10, t=round(50 * scale + title_lines), b=10)
+    height = int(100 * scale * (max(ys) - min(ys) + 1.3) + (margin["t"] + margin["b"]))
+    y_range = [min(ys) - 0.65, max(ys) + 0.65]
+    per_px = (y_range[1] - y_range[0]) / (height - margin["t"] - margin["b"])   # y units per pixel
+    return Frame(scale, size, height, margin, y_range, per_px)
+
+
+def title_text(example: str) -> str:
+    return t("chain_rule.figure.title", formula=t(f"chain_rule.formula.{example}"))
+
+
+def projected_frame(tr: Trace, example: str) -> tuple[Frame, dict] | None:
+    """Projection mode's geometry and title: the text as large as fits, up to CHART_SCALE times its normal size,
+    with no two labels or circles overlapping in the picture's column (PICTURE_WIDTH pixels), judged on the graph
+    at the end of its backward pass (every label there, the widest); None when even normal size does not fit (a
+    graph too wide for the column, drawn as in normal mode)."""
+    s = state(tr, len(tr.steps) - 1)
+    at = {n.label: n for n in tr.nodes}
+    width = PICTURE_WIDTH - 20
+    xs = [n.x for n in tr.nodes]
+    per_x = width / (max(xs) - min(xs) + 1.1)   # pixels per column
+    for tenths in range(round(10 * CHART_SCALE), 9, -1):
+        scale = tenths / 10
+        heading, lines = top_title(title_text(example), 15 * scale, PICTURE_WIDTH)
+        fr = frame(tr, scale, lines)
+        if fr.height > PICTURE_HEIGHT:
+            continue
+
+        def px(x: float, y: float) -> tuple[float, float]:
+            return (x - min(xs) + 0.55) * per_x, (y - fr.y_range[0]) / fr.per_px
+
+        boxes = [(*px(n.x, n.y), fr.size[n.label], fr.size[n.label]) for n in tr.nodes]
+        for n in tr.nodes:
+            boxes.append((*px(n.x, fr.label_y(n, 1)), *text_size(text_num(n.value), fr.font(n))))
+            boxes.append((*px(n.x, fr.label_y(n, -1)), *text_size(grad_text(tr, n, s)[0], fr.font(n, grad=True))))
+        for e in tr.edges:
+            w, h = text_size(f"∂ {text_num(e.product)}", 12 * scale)
+            boxes.append((*px((at[e.child].x + at[e.node].x) / 2, (at[e.child].y + at[e.node].y) / 2), w + 2, h + 2))
+        if clear(boxes, width, fr.height - fr.margin["t"] - fr.margin["b"]):
+            return fr, heading
+    return None
+
+
+def figure(tr: Trace, example: str, k: int, known: int | None = None, projected: bool = False) -> go.Figure:
     """The graph at step k: values known so far (up to step `known`, k by default), gradients received so far,
-    the step's elements haloed."""
+    the step's elements haloed; laid out for projection mode when `projected`."""
     s = state(tr, k if known is None else known)
     step = tr.steps[k]
     touched = set(step.touches)
     if step.phase == "forward":  # a forward step also uses the edges into the node it computes
         touched |= {f"{c}->{step.name}" for c in step.touches[1:]}
     at = {n.label: n for n in tr.nodes}
-    wide = max(n.x for n in tr.nodes) > 5  # many columns: smaller circles leave room for the edge labels
-    size = {n.label: 30 if n.constant else (46 if wide else 52) for n in tr.nodes}
+    fr, title = (projected and projected_frame(tr, example)) or (frame(tr), dict(text=title_text(example),
+                                                                                font=dict(size=15)))
+    size, scale = fr.size, fr.scale
     xs = [n.x for n in tr.nodes]
-    ys = [n.y for n in tr.nodes]
-    margin = dict(l=10, r=10, t=50, b=10)
-    height = int(100 * (max(ys) - min(ys) + 1.3) + 60)
-    y_range = [min(ys) - 0.65, max(ys) + 0.65]
-    per_px = (y_range[1] - y_range[0]) / (height - margin["t"] - margin["b"])   # y units per pixel
     # Built as plain dicts and handed to Plotly once (add_* one by one is slow), and without annotations (see
     # pages/ui/plot_text.py): lines and the boxes behind labels are shapes, under every trace, in this order.
     traces, shapes = [], []
@@ -249,11 +314,11 @@ def figure(tr: Trace, example: str, k: int, known: int | None = None) -> go.Figu
             halo_x += [at[e.child].x, at[e.node].x, None]
             halo_y += [at[e.child].y, at[e.node].y, None]
     shapes.append(dict(type="path", path=path(halo_x, halo_y), xref="x", yref="y", layer="below",
-                       line=dict(color=colors.HIGHLIGHT, width=12)))
+                       line=dict(color=colors.HIGHLIGHT, width=12 * scale)))
     haloed = [n for n in tr.nodes if n.label in touched]
     traces.append(dict(
         type="scatter", x=[n.x for n in haloed], y=[n.y for n in haloed], mode="markers", hoverinfo="skip",
-        marker=dict(size=[size[n.label] + 18 for n in haloed], color=colors.HIGHLIGHT, line=dict(width=0)),
+        marker=dict(size=[size[n.label] + 18 * scale for n in haloed], color=colors.HIGHLIGHT, line=dict(width=0)),
     ))
 
     # edges: forward arrows from each input of a node to the node (the line runs under the circles, the
@@ -263,56 +328,54 @@ def figure(tr: Trace, example: str, k: int, known: int | None = None) -> go.Figu
         child, node = at[e.child], at[e.node]
         edge_x += [child.x, node.x, None]
         edge_y += [child.y, node.y, None]
-        head += [0, 13, 0]
+        head += [0, 13 * scale, 0]
         standoff += [0, size[node.label] / 2 + 1, 0]
         if e.id in s.done:
             sent.append(((child.x + node.x) / 2, (child.y + node.y) / 2, f"∂ {text_num(e.product)}"))
     shapes.append(dict(type="path", path=path(edge_x, edge_y), xref="x", yref="y", layer="below",
-                       line=dict(color=colors.INK, width=1.6)))
+                       line=dict(color=colors.INK, width=1.6 * scale)))
     traces.append(dict(
         type="scatter", x=edge_x, y=edge_y, mode="markers", hoverinfo="skip",
         marker=dict(symbol="arrow", angleref="previous", size=head, standoff=standoff, color=colors.INK,
                     line=dict(width=0)),
     ))
-    shapes += [text_box(x, y, text, 12, 1, "white") for x, y, text in sent]
+    shapes += [text_box(x, y, text, 12 * scale, 1, "white") for x, y, text in sent]
     traces.append(dict(
         type="scatter", x=[p[0] for p in sent], y=[p[1] for p in sent], text=[p[2] for p in sent], mode="text",
-        hoverinfo="skip", textfont=dict(color=colors.GRADIENT, size=12),
+        hoverinfo="skip", textfont=dict(color=colors.GRADIENT, size=12 * scale),
     ))
 
     # nodes: circles with the name and the operation
     def label(n: Node) -> str:
         op = op_text(n)
         name = html_name(n.label)
-        return f"<b>{name}</b><br><span style='font-size:13px'>{op}</span>" if op else f"<b>{name}</b>"
+        return f"<b>{name}</b><br><span style='font-size:{13 * scale:g}px'>{op}</span>" if op else f"<b>{name}</b>"
 
     traces.append(dict(
         type="scatter", x=[n.x for n in tr.nodes], y=[n.y for n in tr.nodes], mode="markers+text", hoverinfo="skip",
         text=[label(n) for n in tr.nodes], textposition="middle center",
-        textfont=dict(size=[12 if n.constant else 17 for n in tr.nodes], color=colors.INK),
+        textfont=dict(size=[scale * (12 if n.constant else 17) for n in tr.nodes], color=colors.INK),
         marker=dict(size=[size[n.label] for n in tr.nodes], color="white", opacity=1,
-                    line=dict(color=colors.INK, width=2)),
+                    line=dict(color=colors.INK, width=2 * scale)),
     ))
 
     # forward value above each node, gradient below, 12 px clear of its circle
-    small = [11 if n.constant else 14 for n in tr.nodes]
     values = [(text_num(n.value), colors.FORWARD) if n.label in s.known else ("?", colors.PENDING) for n in tr.nodes]
     grads = [grad_text(tr, n, s) for n in tr.nodes]
-    for side, labels, shrink in ((1, values, 0), (-1, grads, 1)):
-        at_y = [n.y + side * (size[n.label] / 2 + 12) * per_px for n in tr.nodes]
-        shapes += [text_box(n.x, y, text, f - shrink, 0, PAPER)
-                   for n, y, (text, _), f in zip(tr.nodes, at_y, labels, small)]
+    for side, labels in ((1, values), (-1, grads)):
+        at_y = [fr.label_y(n, side) for n in tr.nodes]
+        sizes = [fr.font(n, grad=side < 0) for n in tr.nodes]
+        shapes += [text_box(n.x, y, text, f, 0, PAPER) for n, y, (text, _), f in zip(tr.nodes, at_y, labels, sizes)]
         traces.append(dict(
             type="scatter", x=xs, y=at_y, mode="text", hoverinfo="skip", text=[text for text, _ in labels],
-            textfont=dict(color=[colour for _, colour in labels], size=[f - shrink for f in small]),
+            textfont=dict(color=[colour for _, colour in labels], size=sizes),
         ))
 
     return unchecked_figure(traces, dict(
-        title=dict(text=t("chain_rule.figure.title", formula=t(f"chain_rule.formula.{example}")), font=dict(size=15)),
-        height=height, margin=margin, shapes=shapes,
+        title=title, height=fr.height, margin=fr.margin, shapes=shapes,
         showlegend=False, plot_bgcolor="white", paper_bgcolor="white", dragmode=False,
         xaxis=dict(visible=False, range=[min(xs) - 0.55, max(xs) + 0.55], fixedrange=True),
-        yaxis=dict(visible=False, range=y_range, fixedrange=True),
+        yaxis=dict(visible=False, range=fr.y_range, fixedrange=True),
     ))
 
 
@@ -368,7 +431,7 @@ st.session_state[counted] = n
 def render(k: int) -> None:
     step = tr.steps[k]
     shown = predict.seen(CODE, k, step)   # a gradient kept back for a prediction is not drawn either
-    st.plotly_chart(figure(tr, example, k, shown), width="stretch",
+    st.plotly_chart(figure(tr, example, k, shown, projecting()), width="stretch",
                     config={"displayModeBar": False, "staticPlot": True})
     st.caption(t("chain_rule.legend"))
     edge = tr.edges[k - len(tr.forward)] if step.phase == "backward" else None

@@ -17,11 +17,13 @@ from bp_core import presets as P
 from bp_core import slips as slip_core
 from bp_core.step import matrix, num, value_latex
 from pages.ui import colors, handout, inputs, predict, slips, stepper
+from pages.ui.classroom import PICTURE_WIDTH, projecting
 from pages.ui.gradcheck import gradient_check
 from pages.ui.i18n import t
 from pages.ui.lessons import lesson
-from pages.ui.network_figure import network_figure
+from pages.ui.network_figure import fits_projection, network_figure
 from pages.ui.notation import plain, subscript, superscript
+from pages.ui.plot_text import for_projection
 
 PAGE = "dn"
 T = "deep_networks"
@@ -167,14 +169,18 @@ def labels(ct) -> int:
     return sum(a * b for a, b in zip(widths, widths[1:])) + sum(widths) + 1
 
 
-def picture(ex, ct, rt, k: int | None, highlight, title: str, key: str) -> None:
-    """The network at step k (everything when k is None): network_figure when it is small enough to label,
-    else the compact picture."""
-    if labels(ct) <= LABELLED_MAX:
+def picture(ex, ct, rt, k: int | None, highlight, title: str | None, key: str) -> None:
+    """The network at step k (everything when k is None): network_figure when it is small enough to label (in
+    projection mode: with text at least its normal size and no two labels overlapping in the picture's column),
+    else the compact picture. `title`: the picture's; None for the step's, which says which picture it is."""
+    labelled_title = title or t(f"{T}.diagram_title")
+    if labels(ct) <= LABELLED_MAX and (not projecting() or fits_projection(ex.net, rt, labelled_title)):
         upto = None if k is None else row_index[ct.row_names[k]]
-        fig = network_figure(ex.net, rt, upto, highlight=highlight, title=title)
+        fig = network_figure(ex.net, rt, upto, highlight=highlight, title=labelled_title, projected=projecting())
     else:
-        fig = compact_figure(ct, len(ct.steps) - 1 if k is None else k, set(highlight), title)
+        fig = compact_figure(ct, len(ct.steps) - 1 if k is None else k, set(highlight),
+                             title or t(f"{T}.compact.title"))
+        fig = for_projection(fig, PICTURE_WIDTH)
     st.plotly_chart(fig, width="stretch", config=dict(CHART), key=key)
 
 
@@ -305,7 +311,7 @@ def sizes_figure(curves: dict[str, tuple[float, ...]]) -> go.Figure:
     )
     fig.update_xaxes(showgrid=True, gridcolor="#EEEEEE")
     fig.update_yaxes(showgrid=True, gridcolor="#EEEEEE")
-    return fig
+    return for_projection(fig)
 
 
 def show_sizes(values: dict) -> None:
@@ -368,8 +374,7 @@ def render(k: int) -> None:
         value.caption(t(f"{T}.panel_value"))
         value.latex(small + value_latex(step.value))
         predict.feedback(PAGE, step)
-    title = t(f"{T}.diagram_title") if labels(ct) <= LABELLED_MAX else t(f"{T}.compact.title")
-    picture(ex, ct, rt, predict.seen(PAGE, k, step), step.touches, title, "dn-diagram")
+    picture(ex, ct, rt, predict.seen(PAGE, k, step), step.touches, None, "dn-diagram")
 
 
 stepper.walk(PAGE, len(ct.steps), render)

@@ -18,11 +18,13 @@ from bp_core.gradcheck import check_network
 from bp_core.paths import all_paths, shortcut_gap
 from bp_core.step import matrix, num
 from pages.ui import handout, inputs, panel, predict, slips, stepper
+from pages.ui.classroom import projecting
 from pages.ui.gradcheck import gradient_check
 from pages.ui.i18n import t
 from pages.ui.lessons import lesson
 from pages.ui.network_figure import network_figure
 from pages.ui.notation import plain, subscript
+from pages.ui.plot_text import for_projection
 
 PAGE = "mn"
 T = "matrix_network"
@@ -127,7 +129,7 @@ def show_path(net, trace, paths) -> None:
     # every gradient known, the update not yet made: the picture of the backward pass's end
     last_backward = max(n for n, step in enumerate(trace.steps) if step.phase == "backward")
     figure = network_figure(net, trace, last_backward, highlight=path.touches, highlight_name=t(f"{T}.path.legend"),
-                            title=t(f"{T}.path.title", w=pretty(chosen)))
+                            title=t(f"{T}.path.title", w=pretty(chosen)), projected=projecting())
     st.plotly_chart(figure, width="stretch", config=dict(CHART), key="mn-path-diagram")
 
 
@@ -148,7 +150,7 @@ def heatmap(gap) -> go.Figure:
         fig.update_xaxes(title_text=t(f"{T}.shortcut.heatmap_x"), row=1, col=k)
     fig.update_layout(title=dict(text=t(f"{T}.shortcut.heatmap_title"), x=0, xanchor="left", font=dict(size=15)),
                       height=320, margin=dict(l=10, r=10, t=70, b=10))
-    return fig
+    return for_projection(fig)
 
 
 def show_shortcut(values) -> None:
@@ -208,8 +210,8 @@ def render(k: int) -> None:
     step = trace.steps[k]
     shown = predict.seen(PAGE, k, step)   # a value kept back for a prediction is not drawn either
     panel.show_step(step, derivations.get(step.name), PAGE, candidates.get(step.name, ()))
-    st.plotly_chart(network_figure(net, trace, shown, highlight=step.touches, title=t(f"{T}.diagram_title")),
-                    width="stretch", config=dict(CHART), key="mn-diagram")
+    st.plotly_chart(network_figure(net, trace, shown, highlight=step.touches, title=t(f"{T}.diagram_title"),
+                                   projected=projecting()), width="stretch", config=dict(CHART), key="mn-diagram")
 
 
 stepper.walk(PAGE, len(trace.steps), render)

@@ -16,11 +16,13 @@ from bp_core.gradcheck import check_network
 from bp_core.step import num
 from bp_core.sweep import loss_curve
 from pages.ui import colors, handout, inputs, panel, predict, slips, stepper
+from pages.ui.classroom import projecting
 from pages.ui.gradcheck import gradient_check
 from pages.ui.i18n import t
 from pages.ui.lessons import lesson
 from pages.ui.network_figure import network_figure
 from pages.ui.notation import plain
+from pages.ui.plot_text import for_projection
 
 PAGE = "sn"
 T = "single_node_chain"
@@ -93,7 +95,7 @@ def curve_figure(curve, w: str, L_known: bool, slope_known: bool, update_known: 
     )
     fig.update_xaxes(showgrid=True, gridcolor="#EEEEEE")
     fig.update_yaxes(showgrid=True, gridcolor="#EEEEEE")
-    return fig
+    return for_projection(fig)
 
 
 def first_index(trace, name: str) -> int:
@@ -151,8 +153,8 @@ def render(k: int) -> None:
     step = trace.steps[k]
     shown = predict.seen(PAGE, k, step)   # a value kept back for a prediction is not drawn either
     # the chain's picture is short: it goes first, so that it shares the screen with the step
-    st.plotly_chart(network_figure(net, trace, shown, highlight=step.touches, title=t(f"{T}.diagram_title")),
-                    width="stretch", config=dict(CHART), key="sn-diagram")
+    st.plotly_chart(network_figure(net, trace, shown, highlight=step.touches, title=t(f"{T}.diagram_title"),
+                                   projected=projecting()), width="stretch", config=dict(CHART), key="sn-diagram")
     panel.show_step(step, derivations.get(step.name), PAGE, candidates.get(step.name, ()))
     show_curve(trace, curves, shown, step)
 

@@ -18,10 +18,12 @@ from bp_core import softmax_lesson as lesson_core
 from bp_core.gradcheck import check_softmax
 from bp_core.softmax_derivations import derive
 from pages.ui import colors, handout, inputs, panel, predict, slips, stepper
+from pages.ui.classroom import chart_scale
 from pages.ui.gradcheck import gradient_check
 from pages.ui.i18n import current_language, t
 from pages.ui.lessons import lesson
 from pages.ui.notation import subscript
+from pages.ui.plot_text import enlarge
 
 CODE = "sj"
 MAX_N = 6
@@ -111,10 +113,11 @@ def _layout(fig: go.Figure, title: str, height: int) -> None:
 # unpickling a go.Figure re-validates it (~13-45 ms a figure, four a step). They are only read: st.plotly_chart
 # sends a copy (Figure.to_dict).
 @st.cache_resource(max_entries=1024, show_spinner=False)
-def probability_figure(z, T, c, j, k, idx: int, known: int, lang: str) -> go.Figure:
+def probability_figure(z, T, c, j, k, idx: int, known: int, lang: str, scale: float) -> go.Figure:
     """idx: the step whose elements are haloed; known: the last step whose values are drawn (idx, or the one
-    before while a prediction is awaited). lang is part of the cache key: the titles inside are in the session's
-    language. The other figures take the same arguments."""
+    before while a prediction is awaited). lang and scale are part of the cache key: the titles inside are in the
+    session's language, and the text is `scale` times its size (pages/ui/classroom.py chart_scale). The other
+    figures take the same arguments."""
     trace = lesson_data(z, T, c, j, k)[0]
     step, n = trace.steps[idx], trace.n
     xs = list(range(1, n + 1))
@@ -138,11 +141,11 @@ def probability_figure(z, T, c, j, k, idx: int, known: int, lang: str) -> go.Fig
     fig.update_layout(barmode="overlay", bargap=0.25)
     fig.update_xaxes(title=_c("chart.class_axis"), tickvals=xs, range=[0.4, n + 0.6])
     fig.update_yaxes(title=_c("chart.S_axis"), range=[0, 1.12], gridcolor="#EEEEEE")
-    return fig
+    return enlarge(fig, scale)
 
 
 @st.cache_resource(max_entries=1024, show_spinner=False)
-def gradient_figure(z, T, c, j, k, idx: int, known: int, lang: str) -> go.Figure:
+def gradient_figure(z, T, c, j, k, idx: int, known: int, lang: str, scale: float) -> go.Figure:
     trace = lesson_data(z, T, c, j, k)[0]
     step, n = trace.steps[idx], trace.n
     xs = list(range(1, n + 1))
@@ -177,7 +180,7 @@ def gradient_figure(z, T, c, j, k, idx: int, known: int, lang: str) -> go.Figure
     fig.update_yaxes(title=_c("chart.grad_axis"), gridcolor="#EEEEEE", zeroline=True, zerolinecolor=colors.INK,
                      row=1, col=1)
     fig.update_yaxes(gridcolor="#EEEEEE", zeroline=True, zerolinecolor=colors.INK, row=1, col=2)
-    return fig
+    return enlarge(fig, scale)
 
 
 def _cell_rect(r: int, c: int, outer: str, width: float, dash: str = "solid", col: int | None = None) -> dict:
@@ -212,7 +215,7 @@ def _symmetric_limit(values: np.ndarray) -> float:
 
 
 @st.cache_resource(max_entries=1024, show_spinner=False)
-def jacobian_figure(z, T, c, j, k, idx: int, known: int, lang: str) -> go.Figure:
+def jacobian_figure(z, T, c, j, k, idx: int, known: int, lang: str, scale: float) -> go.Figure:
     """J as an annotated heatmap: entries appear as their steps compute them; (j, k) is the selected cell."""
     trace = lesson_data(z, T, c, j, k)[0]
     step, n = trace.steps[idx], trace.n
@@ -240,11 +243,11 @@ def jacobian_figure(z, T, c, j, k, idx: int, known: int, lang: str) -> go.Figure
     fig.update_yaxes(title=_c("chart.j_axis"), tickvals=ticks, autorange="reversed", showgrid=False, zeroline=False,
                      scaleanchor="x", constrain="domain")
     fig.update_layout(margin=dict(t=90))
-    return fig
+    return enlarge(fig, scale)
 
 
 @st.cache_resource(max_entries=1024, show_spinner=False)
-def batch_figure(z, T, c, j, k, idx: int, known: int, lang: str) -> go.Figure:
+def batch_figure(z, T, c, j, k, idx: int, known: int, lang: str, scale: float) -> go.Figure:
     trace = lesson_data(z, T, c, j, k)[0]
     step, n, B = trace.steps[idx], trace.n, trace.batch
     fig = make_subplots(rows=1, cols=2, subplot_titles=(_c("chart.SB_title"), _c("chart.dB_title")),
@@ -269,7 +272,7 @@ def batch_figure(z, T, c, j, k, idx: int, known: int, lang: str) -> go.Figure:
                      autorange="reversed", showgrid=False, zeroline=False)
     fig.update_yaxes(title=_c("chart.sample_axis"), row=1, col=1)
     fig.update_yaxes(showticklabels=False, row=1, col=2)  # the same samples as on the left
-    return fig
+    return enlarge(fig, scale)
 
 
 # -- the page ----------------------------------------------------------------------------------------
@@ -318,7 +321,7 @@ def render(idx: int) -> None:
     known = predict.seen(CODE, idx, step)   # a value kept back for a prediction is not drawn either
     with panel_box:
         panel.show_step(step, derivations.get(step.name), CODE, candidates.get(step.name, ()))
-    figure_args = (z, T, c, sel_j, sel_k, idx, known, current_language())
+    figure_args = (z, T, c, sel_j, sel_k, idx, known, current_language(), chart_scale())
     with left:
         st.plotly_chart(probability_figure(*figure_args), width="stretch", config=dict(CHART))
         st.plotly_chart(gradient_figure(*figure_args), width="stretch", config=dict(CHART))

@@ -20,10 +20,11 @@ from bp_core.contour import level_lines
 from bp_core.gradcheck import check_network
 from bp_core.step import Step, matrix, num
 from pages.ui import colors, handout, inputs, predict, slips, stepper
-from pages.ui.classroom import projecting
+from pages.ui.classroom import PICTURE_WIDTH, projecting
 from pages.ui.gradcheck import gradient_check
 from pages.ui.i18n import t
 from pages.ui.lessons import lesson
+from pages.ui.plot_text import for_projection
 
 PAGE = "tr"
 T = "training"
@@ -224,7 +225,7 @@ def boundary_figure(s: Settings, grid, title: str, batch: np.ndarray | None = No
         yaxis=dict(title=dict(text="x₂"), zeroline=False, scaleanchor="x", scaleratio=1),
         legend=dict(orientation="h", yanchor="top", y=-0.3, xanchor="left", x=0),  # below the x₁ axis title
     )
-    return fig
+    return for_projection(fig, PICTURE_WIDTH)
 
 
 def loss_figure(run: training.Run, title: str) -> go.Figure:
@@ -263,7 +264,7 @@ def loss_figure(run: training.Run, title: str) -> go.Figure:
                    tickformat="~g" if log else None),
         legend=dict(orientation="h", yanchor="top", y=-0.14, xanchor="left", x=0),
     )
-    return fig
+    return for_projection(fig, PICTURE_WIDTH)
 
 
 def steps_figure(updates, k: int, title: str, reveal: bool = True) -> go.Figure:
@@ -289,7 +290,7 @@ def steps_figure(updates, k: int, title: str, reveal: bool = True) -> go.Figure:
         showlegend=True,  # also while the line is a single point, before update 1 is revealed
         legend=dict(orientation="h", yanchor="top", y=-0.14, xanchor="left", x=0),
     )
-    return fig
+    return for_projection(fig, PICTURE_WIDTH)
 
 
 # -- the two modes --------------------------------------------------------------------------------------

@@ -1,8 +1,8 @@
 """The classroom controls (pages/ui/classroom.py, pages/ui/stepper.py) in a real headless Chromium, on the
 chain-rule lesson (the quickest to run): the keys a clicker and a keyboard send, autoplay (A), projection mode
 on and off (P), the help popover, the copied link, projection mode from a bookmark and across pages, and the
-language from the link. At the end, the link rules of projection mode and the language once more under AppTest,
-without a browser."""
+language from the link; then every lesson's pictures in projection mode at its last step, their text measured as
+drawn. At the end, the link rules of projection mode and the language once more under AppTest, without a browser."""
 from __future__ import annotations
 
 import urllib.parse
@@ -11,7 +11,7 @@ import pytest
 from conftest import DESKTOP, PROJECTOR, REPO_ROOT, counter, open_url, screenshot, settle, wait_for_counter
 from streamlit.testing.v1 import AppTest
 
-from pages.ui.classroom import KEYS
+from pages.ui.classroom import CHART_SCALE, KEYS, PICTURE_WIDTH
 from pages.ui.i18n import catalogue, languages, t
 from pages.ui.lessons import LESSONS
 
@@ -158,6 +158,107 @@ def test_the_language_comes_from_the_link_and_the_selector_lists_every_language(
 
     open_url(page, f"{app_server}/{LESSON.url_path}")
     assert page.locator("h1").first.inner_text() == t(LESSON.title_key)
+
+
+# -- the pictures in projection mode, as drawn ---------------------------------------------------------------------
+# Each chart of the step: its width, its labels (the diagrams' text traces, the bars' numbers) with their boxes and
+# font sizes, its axes' tick labels, and the rectangles the diagrams draw behind labels.
+_CHARTS_JS = """() => {
+    const box = (el) => { const r = el.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom]; };
+    const charts = document.querySelectorAll('[class*="st-key-bp-stage-"] [data-testid="stPlotlyChart"]');
+    return [...charts].filter((chart) => chart.checkVisibility()).map((chart) => ({
+        width: chart.getBoundingClientRect().width,
+        labels: [...chart.querySelectorAll(".textpoint text, text.bartext")].filter((t) => t.textContent.trim())
+            .map((t) => ({text: t.textContent, box: box(t), size: parseFloat(getComputedStyle(t).fontSize)})),
+        ticks: [...chart.querySelectorAll('g[class$="tick"] > text')]
+            .map((t) => parseFloat(getComputedStyle(t).fontSize)),
+        rects: [...chart.querySelectorAll(".shapelayer path")]
+            .filter((p) => /^M[^L]*H[^L]*V[^L]*Z$/.test(p.getAttribute("d"))).map(box),
+    }));
+}"""
+LABEL_MIN = 13   # px: the smallest label text on the projector (the matrix network's weights)
+
+
+def _inside(inner, outer, slack: float = 2.0) -> bool:
+    """Whether box `inner` lies in `outer`, give or take `slack` pixels (a line of text is drawn about a pixel off
+    the centre Plotly gives it, and a little taller than the 1.3 em its box is sized for)."""
+    return (inner[0] >= outer[0] - slack and inner[1] >= outer[1] - slack and inner[2] <= outer[2] + slack
+            and inner[3] <= outer[3] + slack)
+
+
+def _apart(a, b) -> bool:
+    return a[2] <= b[0] or b[2] <= a[0] or a[3] <= b[1] or b[3] <= a[1]
+
+
+# every lesson, and a deep network small enough to label
+PROJECTED = [(lesson, {}) for lesson in LESSONS] + [
+    (next(lesson for lesson in LESSONS if lesson.url_path == "deep_networks"), {"dn-depth": 1, "dn-width": 1})]
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("lesson, query", PROJECTED,
+                         ids=[lesson.url_path + ("-small" if query else "") for lesson, query in PROJECTED])
+def test_projection_mode_draws_the_pictures_text_large_and_apart(shared_page, app_server, lesson, query):
+    """At the last step (every label there) on the 1280x720 screen: the diagrams have the width they were laid out
+    for; every label is at least LABEL_MIN pixels, and the axes' tick labels CHART_SCALE times the theme's 12 px; no
+    two labels overlap; and in a diagram, each label lies inside the box drawn behind it."""
+    page = shared_page
+    page.set_viewport_size(PROJECTOR)
+    open_url(page, f"{app_server}/{lesson.url_path}?{urllib.parse.urlencode({'present': 'true', **query})}")
+    press(page, "End")
+    k, n = counter(page)
+    wait_for_counter(page, n)
+    settle(page)
+    charts = page.evaluate(_CHARTS_JS)
+    assert charts, "no picture beside the step"
+    for chart in charts:
+        diagram = not chart["ticks"]
+        if diagram:
+            assert chart["width"] >= PICTURE_WIDTH, "the diagram is narrower than the width it was laid out for"
+        assert all(size >= 12 * CHART_SCALE for size in chart["ticks"]), chart["ticks"]
+        labels = chart["labels"]
+        for i, label in enumerate(labels):
+            assert label["size"] >= LABEL_MIN, label
+            for other in labels[i + 1:]:
+                assert _apart(label["box"], other["box"]), (label["text"], other["text"])
+            if diagram:
+                x, y = (label["box"][0] + label["box"][2]) / 2, (label["box"][1] + label["box"][3]) / 2
+                behind = [r for r in chart["rects"] if r[0] <= x <= r[2] and r[1] <= y <= r[3]]
+                if behind:
+                    smallest = min(behind, key=lambda r: (r[2] - r[0]) * (r[3] - r[1]))
+                    assert _inside(label["box"], smallest), (label["text"], label["box"], smallest)
+    screenshot(page, f"{lesson.url_path}{'-small' if query else ''}-1280-projection-charts")
+
+
+_FORMULAS_JS = """() => [...document.querySelectorAll('[class*="st-key-bp-stage-"] .katex-display')].map((box) => {
+    const math = box.querySelector('.katex');
+    return {fits: box.scrollWidth <= box.closest('[data-testid="stMarkdown"]').clientWidth + 1,
+            fitted: 'bpFitted' in math.dataset,
+            inline: math.style.fontSize, size: parseFloat(getComputedStyle(math).fontSize)};
+})"""
+
+
+@pytest.mark.browser
+def test_a_formula_wider_than_its_column_is_set_smaller_in_projection_mode_only(shared_page, app_server):
+    """The matrix lesson's dW3 = a2^T dz3 with its numbers (step 14) is wider than the step's half of a 1280x720
+    screen at the projected size: it is set smaller until it fits, the other formulas keep their size; back in
+    normal mode no formula keeps a fitted size."""
+    page = shared_page
+    page.set_viewport_size(PROJECTOR)
+    open_url(page, f"{app_server}/matrix_network?present=true&mn-step=14")
+    settle(page)
+    formulas = page.evaluate(_FORMULAS_JS)
+    assert formulas and all(f["fits"] for f in formulas), formulas
+    fitted = [f for f in formulas if f["fitted"]]
+    assert fitted, "no formula needed fitting: the test's example no longer tries it"
+    projected = max(f["size"] for f in formulas)
+    assert all(f["size"] < projected for f in fitted) and len(fitted) < len(formulas), formulas
+    screenshot(page, "matrix_network-1280-projection-fitted")
+    press(page, "Escape")
+    page.locator(".st-key-bp-toolbar").wait_for()
+    settle(page)
+    assert page.evaluate("document.querySelectorAll('.katex[data-bp-fitted]').length") == 0
+    assert page.evaluate("[...document.querySelectorAll('.katex')].every((m) => !m.style.fontSize)")
 
 
 # -- the same rules without a browser, under AppTest (fast; they run with the core tests too) -----------------

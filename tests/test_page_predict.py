@@ -251,9 +251,9 @@ def test_the_deep_lesson_asks_too():
 
 
 def test_the_training_lesson_asks_for_the_output_weights_after_each_update():
-    """Update k asks for the output layer's W_3* = W_3 - eta dL/dW_3 (worked out here from the W and dL/dW the page shows), keeps
-    the new weights, the losses after and the picture after back until then, names W + eta dL/dW as a step
-    uphill, and scores a right answer to the next update."""
+    """Update k asks for the output layer's W_3* = W_3 - eta dL/dW_3 (worked out here from the W and dL/dW the
+    page shows), keeps the new weights, the losses after and the picture after back until then, names
+    W + eta dL/dW as a step uphill, and scores a right answer to the next update."""
     D = P.TRAINING
     X, Y = datasets.make(D["dataset"], D["points"], D["seed"], D["noise"])
     net = training.initial_network(D["depth"], D["width"], D["hidden"], D["biases"], D["loss"], D["init_seed"])

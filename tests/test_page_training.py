@@ -3,8 +3,8 @@ the matrices and losses shown are those of gradient descent replayed here from b
 the end and reports the run's loss; a huge learning rate shows the divergence in words (and no NaN in the
 chart); changing an input changes the numbers; a bad link value falls back with a warning naming it."""
 import base64
-import re
 import json
+import re
 from pathlib import Path
 
 import numpy as np

@@ -2,8 +2,9 @@
 
 The diagrams are built from plain dicts without Plotly's validation, which is slow (pages/ui/plot_text.py
 unchecked_figure), and drawn without annotations: here each chart a page sends, at the first step, at a
-step in the middle and at the last, is read back and validated by plotly.graph_objects.Figure, which raises
-on any property Plotly does not know or any value it refuses."""
+step in the middle and at the last, in normal mode and in projection mode (where the charts are laid out for the
+projector), is read back and validated by plotly.graph_objects.Figure, which raises on any property Plotly does not
+know or any value it refuses."""
 from __future__ import annotations
 
 import json
@@ -19,9 +20,10 @@ def charts(at) -> list[dict]:
     return [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
 
 
+@pytest.mark.parametrize("present", [False, True], ids=["normal", "projection"])
 @pytest.mark.parametrize("lesson", LESSONS, ids=lambda lesson: lesson.url_path)
-def test_every_chart_of_a_lesson_is_a_valid_plotly_figure(lesson):
-    at = open_lesson(lesson.file)
+def test_every_chart_of_a_lesson_is_a_valid_plotly_figure(lesson, present):
+    at = open_lesson(lesson.file, **({"present": "true"} if present else {}))
     box = next(n for n in at.number_input if str(n.key).endswith("-step"))   # the stepper's step box
     last = int(box.max)
     seen = 0

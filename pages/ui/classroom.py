@@ -29,11 +29,21 @@ STYLE = Path(__file__).resolve().parents[2] / "assets" / "style.css"
 ON_WORDS = ("true", "1", "yes", "on")
 OFF_WORDS = ("false", "0", "no", "off")
 
+# Plotly sizes a chart's text in pixels, which the stylesheet cannot enlarge: in projection mode the charts draw it
+# up to CHART_SCALE times its normal size (18 px for 12 px, beside maths at about 30 px), and the diagrams lay
+# themselves out for the picture's column on a 1280x720 projector: PICTURE_WIDTH pixels wide (assets/style.css:
+# half of the page less its margins and the gap between the columns), and at most PICTURE_HEIGHT high, what the
+# screen shows under the title and the step buttons.
+CHART_SCALE = 1.5
+PICTURE_WIDTH = 589
+PICTURE_HEIGHT = 560
+
 # (keys, action) message pairs of the help popover, in the order a teacher needs them.
 KEYS = ("next", "previous", "first", "last", "autoplay", "projection", "leave")
 
-# Escape leaves projection mode (unless it is closing a popover); a click on "Copy link" copies the address
-# the browser shows, which holds every bound input and the step as they are now. Static text.
+# Escape leaves projection mode (unless it is closing a popover); in projection mode a formula wider than its
+# column is made smaller to fit, and given its size back outside projection mode; a click on "Copy link" copies
+# the address the browser shows, which holds every bound input and the step as they are now. Static text.
 _SCRIPT = """
 <script>
 (() => {
@@ -92,6 +102,37 @@ _SCRIPT = """
     });
   }, true);
 
+  // Projection mode: a formula of the step wider than its column is typeset smaller until it fits (a room
+  // cannot scroll it), but not below 0.6 em. Each repaint is measured once, in the next frame: every size set
+  // before is taken back, then all formulas are read, then the too wide ones are written (one layout).
+  function fitFormulas() {
+    doc.querySelectorAll(".katex[data-bp-fitted]").forEach((math) => {
+      math.style.fontSize = "";
+      delete math.dataset.bpFitted;
+    });
+    if (!doc.querySelector(".st-key-bp-projection")) return;
+    const wide = [];
+    doc.querySelectorAll('[class*="st-key-bp-stage-"] .katex-display').forEach((box) => {
+      // the formula's box is as wide as the formula (centred): the width there is is its element's
+      const math = box.querySelector(".katex");
+      const room = (box.closest('[data-testid="stMarkdown"]') || box).clientWidth;
+      if (!math || box.scrollWidth <= room + 1) return;
+      const ratio = parseFloat(getComputedStyle(math).fontSize) / parseFloat(getComputedStyle(box).fontSize);
+      wide.push([math, Math.max(0.6, ratio * (room / box.scrollWidth) * 0.97)]);
+    });
+    wide.forEach(([math, size]) => {
+      math.style.fontSize = size.toFixed(3) + "em";
+      math.dataset.bpFitted = "";
+    });
+  }
+  let fitting = false;
+  new MutationObserver(() => {
+    if (fitting) return;
+    fitting = true;
+    requestAnimationFrame(() => { fitting = false; fitFormulas(); });
+  }).observe(doc.body, {childList: true, subtree: true});
+  window.addEventListener("resize", fitFormulas);
+
   doc.addEventListener("keydown", (event) => {
     if (event.key !== "Escape" || event.ctrlKey || event.metaKey || event.altKey) return;
     if (doc.querySelector('[data-testid="stPopoverBody"], [role="dialog"]')) return;
@@ -106,6 +147,11 @@ _SCRIPT = """
 def projecting() -> bool:
     """True while projection mode is on (pages/ui/panel.py and stepper.py lay the step out for it)."""
     return bool(st.session_state.get(PRESENT, False))
+
+
+def chart_scale() -> float:
+    """How much larger than normal a chart draws its text: CHART_SCALE in projection mode, else 1."""
+    return CHART_SCALE if projecting() else 1.0
 
 
 def language_name(code: str) -> str:
