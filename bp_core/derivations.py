@@ -104,7 +104,8 @@ class _Builder:
         self.x = [sym("x" if chain else f"x_{{{i}}}") for i in range(1, n[0] + 1)]
         self.w = [[[sym(f"w_{{{k}{idx(j, i)}}}" if chain else f"w_{{{sub(k, j, i)}}}")
                     for j in range(1, n[k] + 1)] for i in range(1, n[k - 1] + 1)] for k in range(1, N + 1)]
-        self.b = [[sym(f"b_{{{k}{idx(j)}}}") for j in range(1, n[k] + 1)] for k in range(1, N + 1)] if s.biases else None
+        self.b = ([[sym(f"b_{{{k}{idx(j)}}}") for j in range(1, n[k] + 1)] for k in range(1, N + 1)]
+                  if s.biases else None)
         self.h = [[sym(f"h_{{{k}{idx(j)}}}") for j in range(1, n[k] + 1)] for k in range(1, N + 1)]
         self.a = [self.x] + [[sym(f"a_{{{k}{idx(j)}}}") for j in range(1, n[k] + 1)] for k in range(1, N)]
         self.a.append([sym("y" if chain else f"y_{{{j}}}") for j in range(1, n[N] + 1)])
@@ -153,11 +154,14 @@ class _Builder:
                                for ai in self.a[k]]
             if k > 0:
                 # dz_{k,i} = da_{k,i}/dh_{k,i} * dL/da_{k,i}
-                self.dz_expr[k - 1] = [sp.diff(self.A[k - 1][i], hi) * self.da[k][i] for i, hi in enumerate(self.h[k - 1])]
+                self.dz_expr[k - 1] = [sp.diff(self.A[k - 1][i], hi) * self.da[k][i]
+                                       for i, hi in enumerate(self.h[k - 1])]
         # dL/dw_kji = dh_kj/dw_kji * dz_kj ; dL/db_kj = dh_kj/db_kj * dz_kj
-        self.dW_expr = [sp.Matrix([[sp.diff(self.H[k][j], self.w[k][i][j]) * self.dz[k][j] for j in range(len(self.h[k]))]
+        self.dW_expr = [sp.Matrix([[sp.diff(self.H[k][j], self.w[k][i][j]) * self.dz[k][j]
+                                    for j in range(len(self.h[k]))]
                                    for i in range(len(self.a[k]))]) for k in range(N)]
-        self.db_expr = ([sp.Matrix([[sp.diff(self.H[k][j], self.b[k][j]) * self.dz[k][j] for j in range(len(self.h[k]))]])
+        self.db_expr = ([sp.Matrix([[sp.diff(self.H[k][j], self.b[k][j]) * self.dz[k][j]
+                                     for j in range(len(self.h[k]))]])
                          for k in range(N)] if s.biases else None)
 
     def _compile(self) -> None:
@@ -210,7 +214,8 @@ class _Builder:
             for i, row in enumerate(self.w[k]):
                 for j, w in enumerate(row):
                     name = f"dL/dw{K}" if s.is_chain else f"dL/dw{sub(K, j + 1, i + 1)}"
-                    out[name] = (L(self.dW_expr[k][i, j]), ((D.format(L(self.h[k][j]), L(w)), L(sp.diff(self.H[k][j], w))),))
+                    local = (D.format(L(self.h[k][j]), L(w)), L(sp.diff(self.H[k][j], w)))
+                    out[name] = (L(self.dW_expr[k][i, j]), (local,))
         if s.is_chain:
             out.update(self._chain_latex())
         return out

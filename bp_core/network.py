@@ -73,7 +73,8 @@ class Network:
             self.biases = None
         else:
             if isinstance(biases, np.ndarray) or not isinstance(biases, Sequence):
-                raise ValueError(f"biases must be a list of vectors, one per layer, or None; got {type(biases).__name__}")
+                raise ValueError("biases must be a list of vectors, one per layer, or None; "
+                                 f"got {type(biases).__name__}")
             if len(biases) != len(self.weights):
                 raise ValueError(f"biases must have one vector per layer ({len(self.weights)}); got {len(biases)}")
             self.biases = tuple(

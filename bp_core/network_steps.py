@@ -208,7 +208,8 @@ class _Matrix(_View):
         dz = t.dz[-1]
         dy, h, y = t.dy, t.h[-1], t.y
         if net.output_grad_as_one:
-            formula = rf"dz_{{{N}}} = \frac{{\partial L}}{{\partial y}} \quad (\tfrac{{\partial y}}{{\partial h_{{{N}}}}} \text{{ taken as }} 1)"
+            formula = (rf"dz_{{{N}}} = \frac{{\partial L}}{{\partial y}} "
+                       rf"\quad (\tfrac{{\partial y}}{{\partial h_{{{N}}}}} \text{{ taken as }} 1)")
             numbers = show(dz)
             kind = "backward.dz_out.as_one"
         elif net.output == "softmax" and net.loss == "cross_entropy":
@@ -221,7 +222,8 @@ class _Matrix(_View):
                 numbers = show(dz)
             kind = "backward.dz_out.softmax_ce"
         elif net.output == "softmax":
-            formula = rf"dz_{{{N}}} = \frac{{\partial L}}{{\partial y}} J, \quad J_{{jk}} = \frac{{\partial y_j}}{{\partial h_{{{N}k}}}} = y_j(\delta_{{jk}} - y_k)"
+            formula = (rf"dz_{{{N}}} = \frac{{\partial L}}{{\partial y}} J, "
+                       rf"\quad J_{{jk}} = \frac{{\partial y_j}}{{\partial h_{{{N}k}}}} = y_j(\delta_{{jk}} - y_k)")
             numbers = (rf"{term(dy)} {matrix(softmax_jacobian(y[0]))} = {show(dz)}" if self.batch == 1 else show(dz))
             kind = "backward.dz_out.softmax"
         else:
@@ -242,16 +244,18 @@ class _Matrix(_View):
                 head = rf"\frac{{\partial L}}{{\partial {w}}} = \frac{{\partial {hj}}}{{\partial {w}}}"
                 a_val, dz_val = t.a[N - 1][0, i - 1], t.dz[-1][0, j - 1]
                 if net.output_grad_as_one or net.output == "identity":
-                    formula = rf"{head} \frac{{\partial L}}{{\partial y_{{{j}}}}} = {a_i} \cdot \frac{{\partial L}}{{\partial y_{{{j}}}}}"
+                    formula = (rf"{head} \frac{{\partial L}}{{\partial y_{{{j}}}}}"
+                               rf" = {a_i} \cdot \frac{{\partial L}}{{\partial y_{{{j}}}}}")
                     numbers = rf"{factor(a_val)} \cdot {factor(t.dy[0, j - 1])}"
                 elif net.output == "sigmoid":
                     dact = ACTIVATIONS["sigmoid"].df(t.h[-1][0, j - 1])
-                    formula = (rf"{head} \frac{{\partial y_{{{j}}}}}{{\partial {hj}}} \frac{{\partial L}}{{\partial y_{{{j}}}}}"
+                    formula = (rf"{head} \frac{{\partial y_{{{j}}}}}{{\partial {hj}}}"
+                               rf" \frac{{\partial L}}{{\partial y_{{{j}}}}}"
                                rf" = {a_i} \cdot \sigma'({hj}) \cdot \frac{{\partial L}}{{\partial y_{{{j}}}}}")
                     numbers = rf"{factor(a_val)} \cdot {factor(dact)} \cdot {factor(t.dy[0, j - 1])}"
                 else:
-                    formula = (rf"{head} \sum_m \frac{{\partial y_m}}{{\partial {hj}}} \frac{{\partial L}}{{\partial y_m}}"
-                               rf" = {a_i} \cdot dz_{{{sub(N, j)}}}")
+                    formula = (rf"{head} \sum_m \frac{{\partial y_m}}{{\partial {hj}}}"
+                               rf" \frac{{\partial L}}{{\partial y_m}} = {a_i} \cdot dz_{{{sub(N, j)}}}")
                     numbers = rf"{factor(a_val)} \cdot {factor(dz_val)}"
                 value = float(t.dW[-1][i - 1, j - 1])
                 steps.append(Step(
@@ -320,8 +324,8 @@ class _Chain(_View):
             out.append((rf"\frac{{\partial h_{{{m + 1}}}}}{{\partial a_{{{m}}}}}", f"w_{{{m + 1}}}",
                         float(net.weights[m].item())))
         if not net.output_grad_as_one:
-            out.append((rf"\frac{{\partial y}}{{\partial h_{{{N}}}}}", rf"\left[{OUTPUT_LATEX[net.output]}'(h_{{{N}}})\right]",
-                        self._output_slope()))
+            out.append((rf"\frac{{\partial y}}{{\partial h_{{{N}}}}}",
+                        rf"\left[{OUTPUT_LATEX[net.output]}'(h_{{{N}}})\right]", self._output_slope()))
         out.append((r"\frac{\partial L}{\partial y}", r"\frac{\partial L}{\partial y}", float(t.dy.item())))
         return out
 

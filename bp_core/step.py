@@ -74,7 +74,9 @@ def matrix(arr: np.ndarray, digits: int = 4) -> str:
 
 
 def value_latex(value: float | np.ndarray) -> str:
-    return matrix(value) if isinstance(value, np.ndarray) and value.size > 1 else num(np.asarray(value).item() if isinstance(value, np.ndarray) else value)
+    if isinstance(value, np.ndarray):
+        return matrix(value) if value.size > 1 else num(value.item())
+    return num(value)
 
 
 def sub(*indices: int) -> str:

@@ -132,7 +132,9 @@ def multiply_out(latex: str) -> float:
     """The value of a written-out product of numbers, parsed here: factors joined by \\cdot, sums in
     \\left( \\right), negatives in parentheses, powers of ten as \\times 10^{n}."""
     text = re.sub(r"\\times 10\^\{(-?\d+)\}", r"e\1", latex)
-    text = text.replace(r"\left(", "(").replace(r"\right)", ")").replace(r"\big(", "(").replace(r"\big)", ")").replace(r"\cdot", "*").replace(" ", "")
+    for latex_text, plain in ((r"\left(", "("), (r"\right)", ")"), (r"\big(", "("), (r"\big)", ")"), (r"\cdot", "*"),
+                              (" ", "")):
+        text = text.replace(latex_text, plain)
     assert re.fullmatch(r"[0-9.e+\-*()]+", text), text  # numbers and arithmetic only
     return float(eval(text, {"__builtins__": {}}))  # noqa: S307 - the pattern above allows arithmetic only
 
@@ -171,13 +173,15 @@ def test_matrix_paths_as_the_notes_write_them():
     # a W1 weight has four paths: through h21 and h22, then to each output
     p111 = weight_path(net, trace, 1, 1, 1)
     assert p111.symbolic.count("dz_{3") == 4
-    assert {"w111", "x1", "h11", "w211", "w221", "h21", "h22", "w311", "w321", "w312", "w322", "y1", "y2", "L"} <= set(p111.touches)
+    assert {"w111", "x1", "h11", "w211", "w221", "h21", "h22", "w311", "w321", "w312", "w322", "y1", "y2",
+            "L"} <= set(p111.touches)
     # its two first branches, one per line; the ReLU of h22 is off, so the second contributes 0
     assert len(p111.symbolic_lines) == 2 and p111.symbolic_lines[1].startswith("+ w_{221}")
     assert p111.stopped == ("h22",) and p311.stopped == ()
     # through the softmax, a W3 weight reaches both outputs
     assert {"y1", "y2"} <= set(p311.touches)
-    assert "y2" not in weight_path(net.replace(output="identity"), net.replace(output="identity").backprop(x, label), 3, 1, 1).touches
+    identity = net.replace(output="identity")
+    assert "y2" not in weight_path(identity, identity.backprop(x, label), 3, 1, 1).touches
 
 
 def test_chain_path_uses_the_chain_names():

@@ -108,7 +108,8 @@ def test_mathematics_unchanged(language):
         for pattern in (MATH, TAG, CODE):
             expected, found = Counter(pattern.findall(en)), Counter(pattern.findall(text))
             if expected != found:
-                wrong[key] = {"missing": sorted((expected - found).elements()), "extra": sorted((found - expected).elements())}
+                wrong[key] = {"missing": sorted((expected - found).elements()),
+                              "extra": sorted((found - expected).elements())}
     assert not wrong, f"{language}: mathematics differs from English's: {wrong}"
 
 

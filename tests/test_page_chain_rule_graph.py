@@ -190,7 +190,7 @@ def test_the_neuron_stays_finite_at_the_ends_of_its_sliders(sign):
     step(at, "last")
     ends = {name: sign * 5.0 for name in ("w0", "x0", "w1", "x1", "w2")}
     assert shown_value(at) == value_latex(core_values("sigmoid_neuron", **ends)[-1])
-    assert not any(bad in l.value for l in at.latex for bad in ("nan", "inf"))
+    assert not any(bad in element.value for element in at.latex for bad in ("nan", "inf"))
 
 
 def test_a_link_may_name_the_example_by_its_option():

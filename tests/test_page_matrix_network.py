@@ -115,14 +115,16 @@ def test_every_weight_path_gives_its_gradient():
     at = open_page()
     for k, j, i in itertools.product((1, 2, 3), (1, 2), (1, 2)):
         at.selectbox(key="mn-path").set_value(f"w{k}{j}{i}").run()
-        (block,) = [s for s in shown_latex(at) if rf"\partial w_{{{k}{j}{i}}}" in s and s.startswith(r"\begin{aligned}")]
+        (block,) = [s for s in shown_latex(at)
+                    if rf"\partial w_{{{k}{j}{i}}}" in s and s.startswith(r"\begin{aligned}")]
         value = block.removesuffix(r"\end{aligned}").rsplit("&= ", 1)[1].strip()
         assert float(parse_latex_number(value)) == pytest.approx(fd[k - 1][i - 1, j - 1], rel=1e-3, abs=1e-4)
         assert value == num(trace.dW[k - 1][i - 1, j - 1])
     # the notes' example: dL/dw_211 = a_11 relu'(h_21) (w_311 dz_31 + w_321 dz_32)
     at.selectbox(key="mn-path").set_value("w211").run()
-    assert any(r"a_{11} \cdot \operatorname{ReLU}'(h_{21}) \cdot \left(w_{311} \cdot dz_{31} + w_{321} \cdot dz_{32}\right)" in s
-               for s in shown_latex(at))
+    notes = (r"a_{11} \cdot \operatorname{ReLU}'(h_{21}) \cdot "
+             r"\left(w_{311} \cdot dz_{31} + w_{321} \cdot dz_{32}\right)")
+    assert any(notes in s for s in shown_latex(at))
 
 
 def test_shortcut_beside_the_exact_gradients():
