@@ -24,7 +24,7 @@ from pages.ui.classroom import CHART_SCALE, PICTURE_HEIGHT, PICTURE_WIDTH, proje
 from pages.ui.gradcheck import gradient_check
 from pages.ui.i18n import t
 from pages.ui.notation import plain
-from pages.ui.plot_text import clear, path, text_box, text_size, top_title, unchecked_figure
+from pages.ui.plot_text import clear, margins, path, text_box, text_size, top_title, unchecked_figure
 
 CODE = "cg"
 OUTPUT = "f"
@@ -247,7 +247,7 @@ def frame(tr: Trace, scale: float = 1.0, title_lines: float = 0) -> Frame:
     wide = max(n.x for n in tr.nodes) > 5  # many columns: smaller circles leave room for the edge labels
     size = {n.label: scale * (30 if n.constant else (46 if wide else 52)) for n in tr.nodes}
     ys = [n.y for n in tr.nodes]
-    margin = dict(l=10, r=10, t=round(50 * scale + title_lines), b=10)
+    margin = margins(10, 10, round(50 * scale + title_lines), 10)
     height = int(100 * scale * (max(ys) - min(ys) + 1.3) + (margin["t"] + margin["b"]))
     y_range = [min(ys) - 0.65, max(ys) + 0.65]
     per_px = (y_range[1] - y_range[0]) / (height - margin["t"] - margin["b"])   # y units per pixel

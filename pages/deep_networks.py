@@ -23,7 +23,7 @@ from pages.ui.i18n import t
 from pages.ui.lessons import lesson
 from pages.ui.network_figure import fits_projection, network_figure
 from pages.ui.notation import plain, subscript, superscript
-from pages.ui.plot_text import for_projection
+from pages.ui.plot_text import LEGEND_BELOW, for_projection, margins
 
 PAGE = "dn"
 T = "deep_networks"
@@ -269,13 +269,13 @@ def compact_figure(ct, k: int, lit: set[str], title: str) -> go.Figure:
     top = (max(widths) - 1) / 2
     fig.update_layout(
         title=dict(text=title, x=0, xanchor="left", font=dict(size=15)),
-        height=170 + 55 * max(widths), margin=dict(l=10, r=10, t=40, b=10),
+        height=170 + 55 * max(widths), margin=margins(10, 10, 40, 70),
         plot_bgcolor="white", paper_bgcolor="white",
         xaxis=dict(range=[-0.4, N + 1.1], fixedrange=True, showgrid=False, zeroline=False, tickmode="array",
                    tickvals=list(range(N + 1)) + [N + 0.7],
                    ticktext=[t(f"{T}.compact.layer", m=m) for m in range(N + 1)] + ["L"]),
         yaxis=dict(visible=False, range=[-top - 0.6, top + 0.6], fixedrange=True),
-        legend=dict(orientation="h", yanchor="top", y=-0.12, x=0, font=dict(size=12)),
+        legend=dict(LEGEND_BELOW, font=dict(size=12)),
         hoverlabel=dict(bgcolor="white", font=dict(size=13)),
     )
     return fig
@@ -306,8 +306,8 @@ def sizes_figure(curves: dict[str, tuple[float, ...]]) -> go.Figure:
         xaxis=dict(title=dict(text=t(f"{T}.norms.x")), tickmode="array", tickvals=list(range(n)),
                    ticktext=[f"W<sub>{k}</sub>" for k in range(n)], range=[-0.3, n - 0.7]),
         yaxis=dict(title=dict(text=t(f"{T}.norms.y")), type="log", exponentformat="power"),
-        height=380, margin=dict(l=10, r=10, t=45, b=10), plot_bgcolor="white",
-        legend=dict(orientation="h", yanchor="top", y=-0.22, x=0),
+        height=380, margin=margins(80, 10, 45, 100), plot_bgcolor="white",
+        legend=dict(LEGEND_BELOW),
     )
     fig.update_xaxes(showgrid=True, gridcolor="#EEEEEE")
     fig.update_yaxes(showgrid=True, gridcolor="#EEEEEE")

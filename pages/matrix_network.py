@@ -24,7 +24,7 @@ from pages.ui.i18n import t
 from pages.ui.lessons import lesson
 from pages.ui.network_figure import network_figure
 from pages.ui.notation import plain, subscript
-from pages.ui.plot_text import for_projection
+from pages.ui.plot_text import for_projection, margins
 
 PAGE = "mn"
 T = "matrix_network"
@@ -149,7 +149,7 @@ def heatmap(gap) -> go.Figure:
                          title_text=t(f"{T}.shortcut.heatmap_y") if k == 1 else None)
         fig.update_xaxes(title_text=t(f"{T}.shortcut.heatmap_x"), row=1, col=k)
     fig.update_layout(title=dict(text=t(f"{T}.shortcut.heatmap_title"), x=0, xanchor="left", font=dict(size=15)),
-                      height=320, margin=dict(l=10, r=10, t=70, b=10))
+                      height=320, margin=margins(60, 90, 70, 60))
     return for_projection(fig)
 
 

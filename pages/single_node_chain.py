@@ -22,7 +22,7 @@ from pages.ui.i18n import t
 from pages.ui.lessons import lesson
 from pages.ui.network_figure import network_figure
 from pages.ui.notation import plain
-from pages.ui.plot_text import for_projection
+from pages.ui.plot_text import LEGEND_BELOW, for_projection, margins
 
 PAGE = "sn"
 T = "single_node_chain"
@@ -90,8 +90,8 @@ def curve_figure(curve, w: str, L_known: bool, slope_known: bool, update_known: 
         title=dict(text=t(f"{T}.curve_title", w=sym), x=0, xanchor="left", font=dict(size=15)),
         xaxis=dict(title=dict(text=t(f"{T}.curve_x", w=sym)), zeroline=False),
         yaxis=dict(title=dict(text=t(f"{T}.curve_y")), range=[lo, hi]),
-        height=380, margin=dict(l=10, r=10, t=45, b=10), plot_bgcolor="white",
-        legend=dict(orientation="h", yanchor="top", y=-0.18, x=0),
+        height=380, margin=margins(70, 10, 45, 90), plot_bgcolor="white",
+        legend=dict(LEGEND_BELOW),
     )
     fig.update_xaxes(showgrid=True, gridcolor="#EEEEEE")
     fig.update_yaxes(showgrid=True, gridcolor="#EEEEEE")

@@ -23,7 +23,7 @@ from pages.ui.gradcheck import gradient_check
 from pages.ui.i18n import current_language, t
 from pages.ui.lessons import lesson
 from pages.ui.notation import subscript
-from pages.ui.plot_text import enlarge
+from pages.ui.plot_text import LEGEND_BELOW, enlarge, margins
 
 CODE = "sj"
 MAX_N = 6
@@ -103,8 +103,8 @@ def _pending_bars(n: int, name: str) -> go.Bar:
         showlegend=False)
 
 
-def _layout(fig: go.Figure, title: str, height: int) -> None:
-    fig.update_layout(title=dict(text=title, x=0, xanchor="left"), height=height, margin=dict(l=10, r=10, t=60, b=10),
+def _layout(fig: go.Figure, title: str, height: int, margin: dict) -> None:
+    fig.update_layout(title=dict(text=title, x=0, xanchor="left"), height=height, margin=margin,
                       plot_bgcolor="white", paper_bgcolor="white", font=dict(color=colors.INK),
                       legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1))
 
@@ -137,7 +137,7 @@ def probability_figure(z, T, c, j, k, idx: int, known: int, lang: str, scale: fl
                        font=dict(size=15, color=colors.FORWARD if loss_done else colors.PENDING),
                        bgcolor=colors.HIGHLIGHT if "L" in step.touches else "white",
                        bordercolor=colors.FORWARD if loss_done else colors.PENDING, borderwidth=1.5, borderpad=4)
-    _layout(fig, _c("chart.S_title"), 330)
+    _layout(fig, _c("chart.S_title"), 330, margins(70, 10, 60, 60))
     fig.update_layout(barmode="overlay", bargap=0.25)
     fig.update_xaxes(title=_c("chart.class_axis"), tickvals=xs, range=[0.4, n + 0.6])
     fig.update_yaxes(title=_c("chart.S_axis"), range=[0, 1.12], gridcolor="#EEEEEE")
@@ -172,9 +172,8 @@ def gradient_figure(z, T, c, j, k, idx: int, known: int, lang: str, scale: float
                                  marker=dict(symbol="diamond", size=13, color=colors.INK,
                                              line=dict(color="white", width=1.5)),
                                  hovertemplate="(S_%{x} − y_%{x}) / T = %{y:.4g}<extra></extra>"), row=1, col=2)
-    _layout(fig, _c("chart.grad_title"), 360)
-    fig.update_layout(margin=dict(t=70, b=10),
-                      legend=dict(orientation="h", yanchor="top", y=-0.28, xanchor="left", x=0),
+    _layout(fig, _c("chart.grad_title"), 360, margins(70, 10, 70, 100))
+    fig.update_layout(legend=dict(LEGEND_BELOW),
                       uniformtext=dict(minsize=9, mode="hide"))
     fig.update_xaxes(title=_c("chart.class_axis"), tickvals=xs, range=[0.4, n + 0.6])
     fig.update_yaxes(title=_c("chart.grad_axis"), gridcolor="#EEEEEE", zeroline=True, zerolinecolor=colors.INK,
@@ -236,13 +235,12 @@ def jacobian_figure(z, T, c, j, k, idx: int, known: int, lang: str, scale: float
             if f"J{r}{col}" in step.touches:
                 shapes += [_cell_rect(r, col, colors.HIGHLIGHT, 5), _cell_rect(r, col, colors.INK, 1.5, dash="dot")]
     fig.update_layout(shapes=shapes)
-    _layout(fig, _c("chart.J_title"), 360 + 20 * n)
+    _layout(fig, _c("chart.J_title"), 360 + 20 * n, margins(60, 90, 90, 10))
     ticks = list(range(1, n + 1))
     fig.update_xaxes(title=_c("chart.k_axis"), tickvals=ticks, side="top", showgrid=False, zeroline=False,
                      range=[0.5, n + 0.5], constrain="domain")
     fig.update_yaxes(title=_c("chart.j_axis"), tickvals=ticks, autorange="reversed", showgrid=False, zeroline=False,
                      scaleanchor="x", constrain="domain")
-    fig.update_layout(margin=dict(t=90))
     return enlarge(fig, scale)
 
 
@@ -265,8 +263,7 @@ def batch_figure(z, T, c, j, k, idx: int, known: int, lang: str, scale: float) -
                 if f"{prefix}{b}{x}" in step.touches:
                     shapes.append(_cell_rect(b, x, colors.HIGHLIGHT, 4, col=col))
     fig.update_layout(shapes=shapes)
-    _layout(fig, _c("chart.batch_title"), 290)
-    fig.update_layout(margin=dict(t=80))
+    _layout(fig, _c("chart.batch_title"), 290, margins(110, 10, 80, 60))
     fig.update_xaxes(title=_c("chart.class_axis"), tickvals=list(range(1, n + 1)), showgrid=False, zeroline=False)
     fig.update_yaxes(tickvals=list(range(1, B + 1)), ticktext=[_c("chart.sample", b=b) for b in range(1, B + 1)],
                      autorange="reversed", showgrid=False, zeroline=False)

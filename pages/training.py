@@ -24,7 +24,7 @@ from pages.ui.classroom import PICTURE_WIDTH, projecting
 from pages.ui.gradcheck import gradient_check
 from pages.ui.i18n import t
 from pages.ui.lessons import lesson
-from pages.ui.plot_text import for_projection
+from pages.ui.plot_text import LEGEND_BELOW, for_projection, margins
 
 PAGE = "tr"
 T = "training"
@@ -220,10 +220,10 @@ def boundary_figure(s: Settings, grid, title: str, batch: np.ndarray | None = No
             marker=dict(symbol="circle-open", color=colors.INK, size=13, line=dict(width=2)), hoverinfo="skip"))
     fig.update_layout(
         title=dict(text=title, x=0, xanchor="left", font=dict(size=15)),
-        height=450, margin=dict(l=10, r=10, t=40, b=10), plot_bgcolor="#EDEDED",
+        height=450, margin=margins(60, 90, 40, 110), plot_bgcolor="#EDEDED",
         xaxis=dict(title=dict(text="x₁"), zeroline=False, constrain="domain"),
         yaxis=dict(title=dict(text="x₂"), zeroline=False, scaleanchor="x", scaleratio=1),
-        legend=dict(orientation="h", yanchor="top", y=-0.3, xanchor="left", x=0),  # below the x₁ axis title
+        legend=dict(LEGEND_BELOW),
     )
     return for_projection(fig, PICTURE_WIDTH)
 
@@ -254,7 +254,7 @@ def loss_figure(run: training.Run, title: str) -> go.Figure:
     lo, hi = np.log10(every.min()) if log else 0, np.log10(every.max()) if log else 0
     fig.update_layout(
         title=dict(text=title, x=0, xanchor="left", font=dict(size=15)),
-        height=430, margin=dict(l=10, r=10, t=40, b=10), plot_bgcolor="white",
+        height=430, margin=margins(80, 10, 40, 100), plot_bgcolor="white",
         xaxis=dict(title=dict(text=t(f"{T}.plot.epoch")), gridcolor="#EEEEEE", rangemode="tozero"),
         yaxis=dict(title=dict(text=t(f"{T}.plot.loss_log" if log else f"{T}.plot.loss")), gridcolor="#EEEEEE",
                    type="log" if log else "linear",
@@ -262,7 +262,7 @@ def loss_figure(run: training.Run, title: str) -> go.Figure:
                    range=[lo - 0.1, hi + 0.15] if log and run.diverged else None,
                    dtick=(1 if hi - lo >= 2 else "D2" if hi - lo >= 0.5 else None) if log else None,
                    tickformat="~g" if log else None),
-        legend=dict(orientation="h", yanchor="top", y=-0.14, xanchor="left", x=0),
+        legend=dict(LEGEND_BELOW),
     )
     return for_projection(fig, PICTURE_WIDTH)
 
@@ -284,11 +284,11 @@ def steps_figure(updates, k: int, title: str, reveal: bool = True) -> go.Figure:
             marker=dict(size=11, color=colors.HIGHLIGHT, line=dict(color=colors.INK, width=1.5))))
     fig.update_layout(
         title=dict(text=title, x=0, xanchor="left", font=dict(size=15)),
-        height=430, margin=dict(l=10, r=10, t=40, b=10), plot_bgcolor="white",
+        height=430, margin=margins(80, 10, 40, 100), plot_bgcolor="white",
         xaxis=dict(title=dict(text=t(f"{T}.plot.update")), range=[-0.5, len(updates) + 0.5], gridcolor="#EEEEEE"),
         yaxis=dict(title=dict(text=t(f"{T}.plot.loss")), gridcolor="#EEEEEE"),
         showlegend=True,  # also while the line is a single point, before update 1 is revealed
-        legend=dict(orientation="h", yanchor="top", y=-0.14, xanchor="left", x=0),
+        legend=dict(LEGEND_BELOW),
     )
     return for_projection(fig, PICTURE_WIDTH)
 

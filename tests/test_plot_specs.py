@@ -4,7 +4,8 @@ The diagrams are built from plain dicts without Plotly's validation, which is sl
 unchecked_figure), and drawn without annotations: here each chart a page sends, at the first step, at a
 step in the middle and at the last, in normal mode and in projection mode (where the charts are laid out for the
 projector), is read back and validated by plotly.graph_objects.Figure, which raises on any property Plotly does not
-know or any value it refuses."""
+know or any value it refuses; and its margins are fixed (pages/ui/plot_text.py margins), so that the browser does not
+measure the chart's text against the page and draw it again until automatic margins settle."""
 from __future__ import annotations
 
 import json
@@ -32,5 +33,6 @@ def test_every_chart_of_a_lesson_is_a_valid_plotly_figure(lesson, present):
         assert not at.exception, at.exception
         for spec in charts(at):
             go.Figure(spec)   # raises ValueError on anything Plotly would not accept
+            assert spec["layout"]["margin"].get("autoexpand") is False, (k, spec["layout"].get("title"))
             seen += 1
     assert seen, f"no chart on {lesson.url_path}"

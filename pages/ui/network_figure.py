@@ -30,7 +30,7 @@ from bp_core.step import num, sub
 from . import colors
 from .classroom import CHART_SCALE, PICTURE_HEIGHT, PICTURE_WIDTH
 from .i18n import t
-from .plot_text import clear, path, text_box, text_size, top_title, unchecked_figure
+from .plot_text import LEGEND_BELOW, clear, margins, path, text_box, text_size, top_title, unchecked_figure
 
 FORWARD_FILL = "#E3EFF8"     # a light tint of colors.FORWARD: a box whose values are known
 HIGHLIGHT_FILL = "#FBF3B0"   # a light tint of colors.HIGHLIGHT: what the current step touches
@@ -216,10 +216,10 @@ def _normal(net, height: int | None, titled: bool) -> _Place:
     pad = 0.55 if tallest == 1 else 0.42
     return _Place(widths, x, 1.0, 0.0, (N + 0.65, 0.0), labels, 15 if tallest == 1 else 12, 15, 12, dict(
         height=height or (210 if tallest == 1 else 140 + 160 * tallest),
-        margin=dict(l=10, r=10, t=40 if titled else 10, b=10),
+        margin=margins(10, 10, 40 if titled else 10, 40),
         xaxis=dict(visible=False, range=[-0.3, N + 0.95], fixedrange=True),
         yaxis=dict(visible=False, range=[-top - pad, top + pad], fixedrange=True),
-        legend=dict(orientation="h", yanchor="top", y=-0.02, xanchor="left", x=0, font=dict(size=12)),
+        legend=dict(LEGEND_BELOW, font=dict(size=12)),
     ))
 
 

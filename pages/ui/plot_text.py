@@ -61,6 +61,19 @@ def path(xs: list, ys: list) -> str:
     return " ".join(f"M{xs[i]},{ys[i]} L{xs[i + 1]},{ys[i + 1]}" for i in range(0, len(xs), 3))
 
 
+# Plotly's automatic margins (Streamlit's chart theme turns automargin on for every axis; legends and colour bars push
+# margins too) measure the charts' text in the page and draw a chart again until its margins settle: a layout of
+# the whole page each time, most of a step's repaint on a long page (the training lesson's step: 1.4 s -> 0.65 s,
+# benchmarks/bench_browser.py). So the charts set their margins by hand, wide enough for their labels, and a legend
+# under a chart sits at the bottom of the figure.
+LEGEND_BELOW = MappingProxyType(dict(orientation="h", yref="container", yanchor="bottom", y=0, xanchor="left", x=0))
+
+
+def margins(l: float, r: float, t: float, b: float) -> dict:  # noqa: E741 - Plotly's own names for the sides
+    """A figure's margins in pixels, fixed: Plotly does not grow them to fit its text (see LEGEND_BELOW)."""
+    return dict(l=l, r=r, t=t, b=b, autoexpand=False)
+
+
 def unchecked_figure(data: list[dict], layout: dict) -> go.Figure:
     """A figure from plain dicts, without Plotly's validation of every property (go.Figure validates each
     shape and trace property in Python: 60-80 ms for a network diagram, 4 ms without). The dicts are the
@@ -131,6 +144,11 @@ def enlarge(fig: go.Figure, scale: float, width: float | None = None) -> go.Figu
     if layout.margin.t is not None and layout.height is not None:   # the top margin holds the title
         more = layout.margin.t * (scale - 1) + lines
         fig.update_layout(margin_t=layout.margin.t + more, height=layout.height + more)
+    if layout.margin.autoexpand is False:   # margins set by hand (margins()) grow with the text they hold
+        m = layout.margin
+        more = (m.b or 0) * (scale - 1)
+        fig.update_layout(margin=dict(l=(m.l or 0) * scale, r=(m.r or 0) * scale, b=(m.b or 0) + more),
+                          height=None if layout.height is None else layout.height + more)
     if layout.legend.y is not None and layout.legend.y < 0:
         # A legend under the plot, placed a fraction of the plot's height below it, would run into the larger
         # axis title: it goes to the bottom of the figure, and Plotly makes room for both.
