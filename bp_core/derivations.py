@@ -168,7 +168,8 @@ class _Builder:
         """lambdify each expression once, with the symbols it reads as arguments."""
         def fn(exprs):
             exprs = list(exprs)
-            args = sorted(set().union(*(sp.sympify(e).free_symbols for e in exprs)), key=str)
+            # strict: these are SymPy expressions built here; a string would be parsed (eval), so none is taken
+            args = sorted(set().union(*(sp.sympify(e, strict=True).free_symbols for e in exprs)), key=str)
             return args, sp.lambdify(args, exprs, modules=[dict(_MP_NAMES), "mpmath"])
 
         self.f_H = [fn(layer) for layer in self.H]

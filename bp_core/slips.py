@@ -105,6 +105,26 @@ def _sign(value) -> Candidate:
     return Candidate("sign", _like(-np.asarray(value, dtype=float), value))
 
 
+def _per_backward_step(steps, propose) -> dict[str, tuple[Candidate, ...]]:
+    """For each backward step, by name: the candidates `propose(step, add)` gives through
+    add(kind, value, **info), then the value with its sign flipped. On an extreme example a candidate may
+    overflow to inf: it then never matches an answer, silently."""
+    out: dict[str, tuple[Candidate, ...]] = {}
+    with np.errstate(over="ignore", invalid="ignore"):
+        for step in steps:
+            if step.phase != "backward":
+                continue
+            found: list[Candidate] = []
+
+            def add(kind: str, arr, **info: str) -> None:
+                found.append(Candidate(kind, _like(arr, step.value), tuple(info.items())))
+
+            propose(step, add)
+            found.append(_sign(step.value))
+            out[step.name] = tuple(found)
+    return out
+
+
 def _square(W: np.ndarray) -> bool:
     return W.ndim == 2 and W.shape[0] == W.shape[1]
 
@@ -129,64 +149,55 @@ def network_candidates(net, trace) -> dict[str, tuple[Candidate, ...]]:
             pass
     chain = net.is_chain and B == 1
     ratio = _loss_ratio(net)
-    out: dict[str, tuple[Candidate, ...]] = {}
-    # on an extreme example a candidate may overflow to inf: it then never matches an answer, silently
-    with np.errstate(over="ignore", invalid="ignore"):
-        for step in trace.steps:
-            if step.phase != "backward":
-                continue
-            name, value, found = step.name, step.value, []
 
-            def add(kind: str, arr, **info: str) -> None:
-                found.append(Candidate(kind, _like(arr, value), tuple(info.items())))
+    def propose(step, add) -> None:
+        name, value = step.name, step.value
+        if name == "dL/dy":
+            if ratio is not None and ratio != 1.0:
+                add("loss_factor", np.asarray(value) * ratio)
+        elif chain and name.startswith(("dL/dw", "dL/db")):
+            k = int(step.params["k"])
+            first = 1.0 if name.startswith("dL/db") else float(trace.a[k - 1].item())
+            if k < N:   # every slope f'(h_m) left out: the product of the weights alone
+                weights = np.prod([float(W.item()) for W in net.weights[k:]])
+                add("mask", first * weights * float(trace.dz[-1].item()))
+            if ratio is not None and ratio != 1.0:
+                add("loss_factor", value * ratio)
+        elif name.startswith("dL/dw"):       # one output weight w_Nji of the matrix view
+            j, i = int(step.params["j"]), int(step.params["i"])
+            a_i, dz = trace.a[N - 1][0, i - 1], trace.dz[-1][0]
+            for other in range(1, dz.size + 1):
+                if other != j:
+                    add("index", a_i * dz[other - 1], j=str(j), other=str(other))
+            if _square(net.weights[-1]):
+                add("transpose", trace.dW[-1][j - 1, i - 1])
+        elif name.startswith("dL/da"):
+            k = int(step.params["k"])
+            if _square(net.weights[k]):
+                add("transpose", trace.dz[k] @ net.weights[k])
+        elif name.startswith("dz") and int(name[2:]) < N:
+            k = int(name[2:])
+            add("mask", trace.da[k])
+            if _square(net.weights[k]):
+                add("transpose", (trace.dz[k] @ net.weights[k]) * df(trace.h[k - 1]))
+        elif name.startswith("dW"):
+            k = int(name[2:])
+            if k < N:
+                add("mask", trace.a[k - 1].T @ trace.da[k])
+            if k == 1 and N >= 2 and trace.a[1].shape[1] == trace.x.shape[1]:
+                add("input", trace.a[1].T @ trace.dz[0])
+            if _square(trace.dW[k - 1]):
+                add("transpose", trace.dW[k - 1].T)
+        elif name.startswith("db"):
+            k = int(name[2:])
+            if k < N:
+                add("mask", trace.da[k].sum(axis=0))
+        if B > 1:
+            add("batch", np.asarray(value) * B, batch=str(B))
+        if name in as_one and name != "dL/dy":
+            add("as_one", as_one[name])
 
-            if name == "dL/dy":
-                if ratio is not None and ratio != 1.0:
-                    add("loss_factor", np.asarray(value) * ratio)
-            elif chain and name.startswith(("dL/dw", "dL/db")):
-                k = int(step.params["k"])
-                first = 1.0 if name.startswith("dL/db") else float(trace.a[k - 1].item())
-                if k < N:   # every slope f'(h_m) left out: the product of the weights alone
-                    weights = np.prod([float(W.item()) for W in net.weights[k:]])
-                    add("mask", first * weights * float(trace.dz[-1].item()))
-                if ratio is not None and ratio != 1.0:
-                    add("loss_factor", value * ratio)
-            elif name.startswith("dL/dw"):       # one output weight w_Nji of the matrix view
-                j, i = int(step.params["j"]), int(step.params["i"])
-                a_i, dz = trace.a[N - 1][0, i - 1], trace.dz[-1][0]
-                for other in range(1, dz.size + 1):
-                    if other != j:
-                        add("index", a_i * dz[other - 1], j=str(j), other=str(other))
-                if _square(net.weights[-1]):
-                    add("transpose", trace.dW[-1][j - 1, i - 1])
-            elif name.startswith("dL/da"):
-                k = int(step.params["k"])
-                if _square(net.weights[k]):
-                    add("transpose", trace.dz[k] @ net.weights[k])
-            elif name.startswith("dz") and int(name[2:]) < N:
-                k = int(name[2:])
-                add("mask", trace.da[k])
-                if _square(net.weights[k]):
-                    add("transpose", (trace.dz[k] @ net.weights[k]) * df(trace.h[k - 1]))
-            elif name.startswith("dW"):
-                k = int(name[2:])
-                if k < N:
-                    add("mask", trace.a[k - 1].T @ trace.da[k])
-                if k == 1 and N >= 2 and trace.a[1].shape[1] == trace.x.shape[1]:
-                    add("input", trace.a[1].T @ trace.dz[0])
-                if _square(trace.dW[k - 1]):
-                    add("transpose", trace.dW[k - 1].T)
-            elif name.startswith("db"):
-                k = int(name[2:])
-                if k < N:
-                    add("mask", trace.da[k].sum(axis=0))
-            if B > 1:
-                add("batch", np.asarray(value) * B, batch=str(B))
-            if name in as_one and name != "dL/dy":
-                add("as_one", as_one[name])
-            found.append(_sign(value))
-            out[name] = tuple(found)
-    return out
+    return _per_backward_step(trace.steps, propose)
 
 
 # -- the deep-networks lesson (column form) ----------------------------------------------------------------
@@ -209,37 +220,29 @@ def softmax_candidates(t) -> dict[str, tuple[Candidate, ...]]:
     """For each backward step of softmax_lesson.trace(...), by step name."""
     T, B, n = t.T, t.batch, t.n
     dS = t.dS.reshape(-1, 1)
-    out = {}
-    with np.errstate(over="ignore", invalid="ignore"):   # a tiny T: a candidate may overflow
-        for step in t.steps:
-            if step.phase != "backward":
-                continue
-            name, value, found = step.name, step.value, []
 
-            def add(kind: str, arr, **info: str) -> None:
-                found.append(Candidate(kind, _like(arr, value), tuple(info.items())))
+    def propose(step, add) -> None:
+        name, value = step.name, step.value
+        if name.startswith("dS"):
+            j, k = int(step.params["j"]) - 1, int(step.params["k"]) - 1
+            other = 0.0 if j == k else 1.0          # the other case of delta_jk
+            add("kronecker", t.S[j] * (other - t.S[k]) / T)
+        elif name == "J":
+            add("as_one", np.eye(n))
+        elif name == "dL/dS":
+            add("note_sum", t.note_dS)
+        elif name == "J^T g":
+            add("note_sum", t.note_dz)
+            add("as_one", dS)
+        elif name == "dL/dz":
+            add("as_one", dS)
+        elif name in ("dZ loop", "dZ vectorised"):
+            add("as_one", t.dvalues)
+            add("batch", np.asarray(value) * B, batch=str(B))
+        if name != "dL/dS" and T != 1.0:
+            add("temperature", np.asarray(value) * T, T=f"{T:g}")
 
-            if name.startswith("dS"):
-                j, k = int(step.params["j"]) - 1, int(step.params["k"]) - 1
-                other = 0.0 if j == k else 1.0          # the other case of delta_jk
-                add("kronecker", t.S[j] * (other - t.S[k]) / T)
-            elif name == "J":
-                add("as_one", np.eye(n))
-            elif name == "dL/dS":
-                add("note_sum", t.note_dS)
-            elif name == "J^T g":
-                add("note_sum", t.note_dz)
-                add("as_one", dS)
-            elif name == "dL/dz":
-                add("as_one", dS)
-            elif name in ("dZ loop", "dZ vectorised"):
-                add("as_one", t.dvalues)
-                add("batch", np.asarray(value) * B, batch=str(B))
-            if name != "dL/dS" and T != 1.0:
-                add("temperature", np.asarray(value) * T, T=f"{T:g}")
-            found.append(_sign(value))
-            out[name] = tuple(found)
-    return out
+    return _per_backward_step(t.steps, propose)
 
 
 # -- the graph lesson --------------------------------------------------------------------------------------
