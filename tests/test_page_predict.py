@@ -40,6 +40,16 @@ def switch(at, code: str, on: bool = True) -> None:
     assert not at.exception, at.exception
 
 
+def matrix_lesson_at(trace, name: str):
+    """The matrix lesson on the notes' example, predict-then-reveal on, at the step `name` of `trace`:
+    (the app, the step's 1-based position, the step)."""
+    at = open_lesson(MN)
+    switch(at, "mn")
+    k, step = step_named(trace.steps, name)
+    go_to(at, "mn", k)
+    return at, k, step
+
+
 def type_answer(at, code: str, step: Step, answer) -> None:
     """Fill the prediction form (one box per entry, row by row; rows of text for a large value)."""
     arr = np.atleast_2d(np.asarray(answer, dtype=float))
@@ -97,11 +107,7 @@ def test_a_backward_step_waits_for_a_prediction_and_a_right_one_scores():
 
 
 def test_a_sign_flip_is_named_then_revealed():
-    trace = notes_trace()
-    at = open_lesson(MN)
-    switch(at, "mn")
-    k, dz3 = step_named(trace.steps, "dz3")
-    go_to(at, "mn", k)
+    at, _, dz3 = matrix_lesson_at(notes_trace(), "dz3")
     check(at, "mn", dz3, -np.asarray(dz3.value))
     assert slip_named(at, "sign")
     assert value_latex(dz3.value) in shown_latex(at)
@@ -114,10 +120,7 @@ def test_a_missing_relu_mask_is_named():
     W3 = np.array(M["W3"], dtype=float)
     no_mask = trace.dz[2] @ W3.T
     assert (trace.h[1] <= 0).any() and not np.allclose(no_mask, trace.dz[1])
-    at = open_lesson(MN)
-    switch(at, "mn")
-    k, dz2 = step_named(trace.steps, "dz2")
-    go_to(at, "mn", k)
+    at, _, dz2 = matrix_lesson_at(trace, "dz2")
     check(at, "mn", dz2, np.round(no_mask, 4))
     assert slip_named(at, "mask")
     assert not slip_named(at, "sign")
@@ -125,10 +128,7 @@ def test_a_missing_relu_mask_is_named():
 
 def test_score_and_reveals_persist_across_steps_and_the_toggle():
     trace = notes_trace()
-    at = open_lesson(MN)
-    switch(at, "mn")
-    k_dy, dy = step_named(trace.steps, "dL/dy")
-    go_to(at, "mn", k_dy)
+    at, k_dy, dy = matrix_lesson_at(trace, "dL/dy")
     check(at, "mn", dy, dy.value)
     at.button(key="mn-next").click().run()                     # dz3: not answered, so asked
     _, dz3 = step_named(trace.steps, "dz3")
@@ -165,11 +165,7 @@ def test_toggle_off_shows_every_value_as_before():
 
 
 def test_an_empty_entry_is_asked_for_and_nothing_is_scored():
-    trace = notes_trace()
-    at = open_lesson(MN)
-    switch(at, "mn")
-    k, dW3 = step_named(trace.steps, "dW3")
-    go_to(at, "mn", k)
+    at, _, dW3 = matrix_lesson_at(notes_trace(), "dW3")
     at.number_input(key=predict.entry_key("mn", dW3, 0)).set_value(0.1)
     press(at, "predict.check")
     assert [w.value for w in at.warning] == [t("predict.missing", rows=2, cols=2)]
@@ -177,11 +173,7 @@ def test_an_empty_entry_is_asked_for_and_nothing_is_scored():
 
 
 def test_a_changed_example_asks_again():
-    trace = notes_trace()
-    at = open_lesson(MN)
-    switch(at, "mn")
-    k, dy = step_named(trace.steps, "dL/dy")
-    go_to(at, "mn", k)
+    at, _, dy = matrix_lesson_at(notes_trace(), "dL/dy")
     check(at, "mn", dy, dy.value)
     at.slider(key="mn-x1").set_value(0.5).run()
     net = Network([np.array(M[f"W{k}"], dtype=float) for k in (1, 2, 3)], hidden=M["hidden"], output=M["output"],
