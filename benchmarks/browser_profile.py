@@ -1,10 +1,12 @@
-"""Where the browser spends a lesson's Next click: a JavaScript CPU profile over a few clicks.
+"""Where the browser spends a lesson's Next click or slider move: a JavaScript CPU profile over a few.
 
     python benchmarks/browser_profile.py chain_rule_graph            # 6 clicks
+    python benchmarks/browser_profile.py deep_networks --inputs      # 6 slider moves instead
     python benchmarks/browser_profile.py training --clicks 4 --option runner.postScriptGC=false
 
 Opens the lesson in headless Chromium (as benchmarks/bench_browser.py does), clicks Next once to warm
-up, then records Chrome's sampling profiler (CDP Profiler domain) over --clicks timed clicks. Prints the
+up, then records Chrome's sampling profiler (CDP Profiler domain) over --clicks timed clicks (with
+--inputs, ArrowRight on the sidebar's first slider, a full rerun with new numbers). Prints the
 repaint times and main-thread long tasks per click, the self time per script file and per function, and
 the inclusive time of the heaviest call paths (minified names: read them with the file they come from;
 PlotlyChart*.js is plotly.js, react-dom*.js is React, StreamlitMarkdown*.js renders markdown and KaTeX).
@@ -30,6 +32,7 @@ def main(argv=None) -> None:
     parser.add_argument("lesson")
     parser.add_argument("--clicks", type=int, default=6)
     parser.add_argument("--top", type=int, default=20)
+    parser.add_argument("--inputs", action="store_true", help="move the sidebar's first slider instead")
     parser.add_argument("--option", action="append", default=[], metavar="KEY=VALUE")
     args = parser.parse_args(argv)
 
@@ -43,11 +46,11 @@ def main(argv=None) -> None:
         cdp.send("Profiler.enable")
         cdp.send("Profiler.setSamplingInterval", {"interval": 200})
         cdp.send("Profiler.start")
-        runs = [B.click(page, code) for _ in range(args.clicks)]
+        runs = [B.slider_key(page) if args.inputs else B.click(page, code) for _ in range(args.clicks)]
         profile = cdp.send("Profiler.stop")["profile"]
         browser.close()
 
-    print("Next -> done ms:", [round(r["done"]) for r in runs], " long tasks ms:",
+    print("slider -> done ms:" if args.inputs else "Next -> done ms:", [round(r["done"]) for r in runs], " long tasks ms:",
           [round(r.get("long_tasks") or 0) for r in runs], " last message ms:",
           [round(r["last_message"] or 0) for r in runs])
     nodes = {n["id"]: n for n in profile["nodes"]}

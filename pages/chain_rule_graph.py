@@ -19,7 +19,7 @@ from bp_core.derivations import Derivation, derive_graph
 from bp_core.gradcheck import check_graph
 from bp_core.graph import latex_name
 from bp_core.step import Step, factor, num
-from pages.ui import colors, handout, inputs, panel, predict, slips, stepper
+from pages.ui import colors, handout, inputs, panel, predict, slips, stepper, svg_figure
 from pages.ui.classroom import CHART_SCALE, PICTURE_HEIGHT, PICTURE_WIDTH, projecting
 from pages.ui.gradcheck import gradient_check
 from pages.ui.i18n import t
@@ -431,8 +431,7 @@ st.session_state[counted] = n
 def render(k: int) -> None:
     step = tr.steps[k]
     shown = predict.seen(CODE, k, step)   # a gradient kept back for a prediction is not drawn either
-    st.plotly_chart(figure(tr, example, k, shown, projecting()), width="stretch",
-                    config={"displayModeBar": False, "staticPlot": True})
+    svg_figure.show(figure(tr, example, k, shown, projecting()))
     st.caption(t("chain_rule.legend"))
     edge = tr.edges[k - len(tr.forward)] if step.phase == "backward" else None
     candidates = () if edge is None else slip_core.edge_candidates(edge.upstream, edge.local)

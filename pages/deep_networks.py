@@ -16,7 +16,7 @@ from bp_core import deep
 from bp_core import presets as P
 from bp_core import slips as slip_core
 from bp_core.step import matrix, num, value_latex
-from pages.ui import colors, handout, inputs, predict, slips, stepper
+from pages.ui import colors, handout, inputs, predict, slips, stepper, svg_figure
 from pages.ui.classroom import PICTURE_WIDTH, projecting
 from pages.ui.gradcheck import gradient_check
 from pages.ui.i18n import t
@@ -181,7 +181,7 @@ def picture(ex, ct, rt, k: int | None, highlight, title: str | None, key: str) -
         fig = compact_figure(ct, len(ct.steps) - 1 if k is None else k, set(highlight),
                              title or t(f"{T}.compact.title"))
         fig = for_projection(fig, PICTURE_WIDTH)
-    st.plotly_chart(fig, width="stretch", config=dict(CHART), key=key)
+    svg_figure.show(fig)
 
 
 def compact_figure(ct, k: int, lit: set[str], title: str) -> go.Figure:

@@ -17,7 +17,7 @@ from bp_core.derivations import derive
 from bp_core.gradcheck import check_network
 from bp_core.paths import all_paths, shortcut_gap
 from bp_core.step import matrix, num
-from pages.ui import handout, inputs, panel, predict, slips, stepper
+from pages.ui import handout, inputs, panel, predict, slips, stepper, svg_figure
 from pages.ui.classroom import projecting
 from pages.ui.gradcheck import gradient_check
 from pages.ui.i18n import t
@@ -130,7 +130,7 @@ def show_path(net, trace, paths) -> None:
     last_backward = max(n for n, step in enumerate(trace.steps) if step.phase == "backward")
     figure = network_figure(net, trace, last_backward, highlight=path.touches, highlight_name=t(f"{T}.path.legend"),
                             title=t(f"{T}.path.title", w=pretty(chosen)), projected=projecting())
-    st.plotly_chart(figure, width="stretch", config=dict(CHART), key="mn-path-diagram")
+    svg_figure.show(figure)
 
 
 def heatmap(gap) -> go.Figure:
@@ -210,8 +210,8 @@ def render(k: int) -> None:
     step = trace.steps[k]
     shown = predict.seen(PAGE, k, step)   # a value kept back for a prediction is not drawn either
     panel.show_step(step, derivations.get(step.name), PAGE, candidates.get(step.name, ()))
-    st.plotly_chart(network_figure(net, trace, shown, highlight=step.touches, title=t(f"{T}.diagram_title"),
-                                   projected=projecting()), width="stretch", config=dict(CHART), key="mn-diagram")
+    svg_figure.show(network_figure(net, trace, shown, highlight=step.touches, title=t(f"{T}.diagram_title"),
+                                   projected=projecting()))
 
 
 stepper.walk(PAGE, len(trace.steps), render)

@@ -15,7 +15,7 @@ from bp_core.derivations import derive
 from bp_core.gradcheck import check_network
 from bp_core.step import num
 from bp_core.sweep import loss_curve
-from pages.ui import colors, handout, inputs, panel, predict, slips, stepper
+from pages.ui import colors, handout, inputs, panel, predict, slips, stepper, svg_figure
 from pages.ui.classroom import projecting
 from pages.ui.gradcheck import gradient_check
 from pages.ui.i18n import t
@@ -153,8 +153,8 @@ def render(k: int) -> None:
     step = trace.steps[k]
     shown = predict.seen(PAGE, k, step)   # a value kept back for a prediction is not drawn either
     # the chain's picture is short: it goes first, so that it shares the screen with the step
-    st.plotly_chart(network_figure(net, trace, shown, highlight=step.touches, title=t(f"{T}.diagram_title"),
-                                   projected=projecting()), width="stretch", config=dict(CHART), key="sn-diagram")
+    svg_figure.show(network_figure(net, trace, shown, highlight=step.touches, title=t(f"{T}.diagram_title"),
+                                   projected=projecting()))
     panel.show_step(step, derivations.get(step.name), PAGE, candidates.get(step.name, ()))
     show_curve(trace, curves, shown, step)
 

@@ -1,7 +1,10 @@
 """What the AppTest tests of the lesson pages share: opening a page (with a link's parameters), and reading
-the step counter and the typeset maths back."""
+the step counter, the typeset maths and the pictures back."""
+import contextlib
+import json
 from pathlib import Path
 
+import plotly.io
 from streamlit.testing.v1 import AppTest
 
 APP = Path(__file__).resolve().parents[1] / "app.py"
@@ -22,6 +25,35 @@ def open_lesson(page: str, **query: str) -> AppTest:
 def counter(at: AppTest) -> str:
     """The "Step k of n" line as shown (bold markdown)."""
     return next(m.value for m in at.markdown if m.value.startswith("**Step "))
+
+
+@contextlib.contextmanager
+def drawn_diagrams():
+    """The figure of every diagram the page draws while this is open (pages/ui/svg_figure.py), as plain JSON like
+    a Plotly chart's spec: AppTest runs the page in this process, so the drawing function can be watched."""
+    from pages.ui import svg_figure
+
+    drawn, draw = [], svg_figure.to_html
+
+    def record(fig):
+        drawn.append(json.loads(plotly.io.to_json(fig)))
+        return draw(fig)
+
+    svg_figure.to_html = record
+    try:
+        yield drawn
+    finally:
+        svg_figure.to_html = draw
+
+
+def chart_specs(at: AppTest) -> list[dict]:
+    """The Plotly charts' specs, in page order."""
+    return [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
+
+
+def diagrams_html(at: AppTest) -> list[str]:
+    """The diagrams the page shows (pages/ui/svg_figure.py), as the HTML sent to the browser, in page order."""
+    return [m.value for m in at.markdown if m.value.startswith('<div class="bp-diagram"')]
 
 
 def bare(latex: str) -> str:

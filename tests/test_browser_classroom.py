@@ -161,19 +161,23 @@ def test_the_language_comes_from_the_link_and_the_selector_lists_every_language(
 
 
 # -- the pictures in projection mode, as drawn ---------------------------------------------------------------------
-# Each chart of the step: its width, its labels (the diagrams' text traces, the bars' numbers) with their boxes and
-# font sizes, its axes' tick labels, and the rectangles the diagrams draw behind labels.
+# Each picture of the step (a Plotly chart, or a diagram drawn as SVG by pages/ui/svg_figure.py): its width, its
+# labels (the diagrams' labels, the bars' numbers) with their boxes and font sizes, its axes' tick labels, and the
+# rectangles the diagrams draw behind labels.
 _CHARTS_JS = """() => {
     const box = (el) => { const r = el.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom]; };
-    const charts = document.querySelectorAll('[class*="st-key-bp-stage-"] [data-testid="stPlotlyChart"]');
+    const stage = '[class*="st-key-bp-stage-"] ';
+    const charts = document.querySelectorAll(stage + '[data-testid="stPlotlyChart"], ' + stage + '.bp-diagram');
     return [...charts].filter((chart) => chart.checkVisibility()).map((chart) => ({
         width: chart.getBoundingClientRect().width,
-        labels: [...chart.querySelectorAll(".textpoint text, text.bartext")].filter((t) => t.textContent.trim())
+        labels: [...chart.querySelectorAll(".textpoint text, text.bartext, .bp-diagram svg > text:not(.bp-tick)")]
+            .filter((t) => t.textContent.trim())
             .map((t) => ({text: t.textContent, box: box(t), size: parseFloat(getComputedStyle(t).fontSize)})),
-        ticks: [...chart.querySelectorAll('g[class$="tick"] > text')]
+        ticks: [...chart.querySelectorAll('g[class$="tick"] > text, text.bp-tick')]
             .map((t) => parseFloat(getComputedStyle(t).fontSize)),
         rects: [...chart.querySelectorAll(".shapelayer path")]
-            .filter((p) => /^M[^L]*H[^L]*V[^L]*Z$/.test(p.getAttribute("d"))).map(box),
+            .filter((p) => /^M[^L]*H[^L]*V[^L]*Z$/.test(p.getAttribute("d"))).map(box)
+            .concat([...chart.querySelectorAll(".bp-diagram svg > rect")].map(box)),
     }));
 }"""
 LABEL_MIN = 13   # px: the smallest label text on the projector (the matrix network's weights)

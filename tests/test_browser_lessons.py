@@ -72,7 +72,8 @@ _STEP_KEY_JS = """() => {
 _SHOWN_JS = """() => {
     const main = document.querySelector('[data-testid="stMain"]');
     const tex = [...main.querySelectorAll('annotation[encoding="application/x-tex"]')].map((a) => a.textContent);
-    const charts = [...main.querySelectorAll('[data-testid="stPlotlyChart"] .main-svg text')].map((e) => e.textContent);
+    const charts = [...main.querySelectorAll('[data-testid="stPlotlyChart"] .main-svg text, .bp-diagram text')]
+        .map((e) => e.textContent);
     return {tex, charts};
 }"""
 
@@ -94,7 +95,7 @@ def check_rendered(page) -> None:
     assert main.locator(".katex-error").count() == 0, "KaTeX could not typeset a formula"
     visible = page.evaluate("""(selector) => {
         const main = document.querySelector(selector).cloneNode(true);
-        main.querySelectorAll('.katex, script, style, [data-testid="stPlotlyChart"], details:not([open])')
+        main.querySelectorAll('.katex, script, style, [data-testid="stPlotlyChart"], .bp-diagram, details:not([open])')
             .forEach((el) => el.remove());
         return main.innerText;
     }""", MAIN)
@@ -332,7 +333,7 @@ _LAYOUT_JS = """() => {
     const counter = [...document.querySelectorAll('[data-testid="stMain"] [data-testid="stMarkdownContainer"] strong')]
         .find((el) => /\\d/.test(el.textContent) && el.closest('[class*="st-key-bp-stepper-"]'));
     return {
-        picture: box(stage.querySelector('[data-testid="stPlotlyChart"]')),
+        picture: box(stage.querySelector('[data-testid="stPlotlyChart"], .bp-diagram')),
         maths: box(stage.querySelector('.katex-display')),
         counter: box(counter),
     };
@@ -367,20 +368,27 @@ _LATEX_NAMES_JS = """() => [...document.querySelectorAll('[aria-label]')]
     .map((el) => el.getAttribute("aria-label"))
     .filter((name) => /\\$[^$]+\\$/.test(name))"""
 
-_CHARTS_JS = """() => [...document.querySelectorAll('[data-testid="stMain"] [data-testid="stPlotlyChart"]')]
-.map((c) => ({
+_CHARTS_JS = """() => [
+  ...[...document.querySelectorAll('[data-testid="stMain"] [data-testid="stPlotlyChart"]')].map((c) => ({
     title: ((c.querySelector(".gtitle") || {}).textContent || "").trim(),
     x: c.querySelectorAll(".xtick").length > 0,
     y: c.querySelectorAll(".ytick").length > 0,
     xtitle: [...c.querySelectorAll('[class^="g-x"][class$="title"]')].some((e) => e.textContent.trim()),
     ytitle: [...c.querySelectorAll('[class^="g-y"][class$="title"]')].some((e) => e.textContent.trim()),
-}))"""
+  })),
+  // a diagram (pages/ui/svg_figure.py): no axes to label (a compact network's layer names are not a scale)
+  ...[...document.querySelectorAll('[data-testid="stMain"] .bp-diagram')].map((d) => ({
+    title: ((d.querySelector(".bp-diagram-title") || {}).textContent || "").trim(),
+    x: false, y: false, xtitle: false, ytitle: false,
+  })),
+]"""
 
 # SVG text and KaTeX drawn in colors.GRADIENT (#D55E00, rgb(213, 94, 0)) whose text carries no sign of its own.
 _GRADIENT_TEXT_JS = """() => {
     const vermillion = "rgb(213, 94, 0)";
     const main = document.querySelector('[data-testid="stMain"]');
-    const svg = [...main.querySelectorAll('[data-testid="stPlotlyChart"] text, [data-testid="stPlotlyChart"] tspan')]
+    const svg = [...main.querySelectorAll('[data-testid="stPlotlyChart"] text, [data-testid="stPlotlyChart"] tspan, '
+                                          + '.bp-diagram text, .bp-diagram tspan')]
         .filter((el) => getComputedStyle(el).fill === vermillion
                 && !(el.parentElement && getComputedStyle(el.parentElement).fill === vermillion));
     const tex = [...main.querySelectorAll(".katex-html [style*='color']")]

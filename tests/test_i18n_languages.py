@@ -14,6 +14,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from lesson_app import diagrams_html
 from streamlit.testing.v1 import AppTest
 
 from pages.ui import i18n
@@ -228,7 +229,8 @@ CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
 def charts(at: AppTest) -> list[str]:
-    return [chart.proto.spec for chart in at.get("plotly_chart")]
+    """The charts' specs and the diagrams' HTML."""
+    return [chart.proto.spec for chart in at.get("plotly_chart")] + diagrams_html(at)
 
 
 @pytest.mark.parametrize("lesson", LESSONS, ids=[lesson.key for lesson in LESSONS])

@@ -3,13 +3,21 @@ at each step is bp_core's value for that step, the gradients shown agree with ce
 each weight's written-out path gives its gradient, the notes' shortcut is shown beside the exact gradients,
 inputs change the numbers, and a bad link value falls back to the default with a warning naming it."""
 import itertools
-import json
 from pathlib import Path
 
 import numpy as np
 import pytest
 from core_helpers import network_fd, parse_latex_number
-from lesson_app import bare, counter, open_lesson, shown_latex, walk_both_ways
+from lesson_app import (
+    bare,
+    chart_specs,
+    counter,
+    diagrams_html,
+    drawn_diagrams,
+    open_lesson,
+    shown_latex,
+    walk_both_ways,
+)
 from streamlit.testing.v1 import AppTest
 
 from bp_core import Network
@@ -142,7 +150,8 @@ def test_shortcut_beside_the_exact_gradients():
     # the shortcut puts dL/dy where the Jacobian product belongs
     y, label = exact.y[0], np.array(M["label"])
     assert matrix(y - label) in shown
-    assert len(at.get("plotly_chart")) == 3   # step diagram, path diagram, heatmap of the differences
+    # the step's and the path's diagrams, and the heatmap of the differences
+    assert len(diagrams_html(at)) == 2 and len(chart_specs(at)) == 1
 
 
 def test_changing_inputs_changes_the_numbers():
@@ -203,8 +212,9 @@ def test_link_opens_at_its_step():
 def test_diagram_highlights_the_step_and_greys_what_is_to_come():
     _, trace = example()
     at = open_page()
-    go_to(at, trace, "dL/dw312")
-    spec = json.loads(at.get("plotly_chart")[0].proto.spec)
+    with drawn_diagrams() as drawn:
+        go_to(at, trace, "dL/dw312")
+    spec = drawn[0]   # the step's diagram
     # every label of the diagram, with the fill of the box behind it (pages/ui/network_figure._labels)
     notes = {text: {"text": text, "bgcolor": fill} for d in spec["data"]
              if d.get("meta") in ("unit labels", "weight labels") for text, fill in zip(d["text"], d["customdata"])}

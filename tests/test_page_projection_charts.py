@@ -2,19 +2,19 @@
 build their charts for the projector (pages/ui/classroom.py chart_scale, pages/ui/plot_text.py enlarge, and the
 diagrams' projected layouts).
 
-Under AppTest, each lesson's charts at its first, a middle and its last step, as Streamlit sends them: with
+Under AppTest, each lesson's charts at its first, a middle and its last step, as Streamlit sends them (and the
+diagrams' figures, as pages/ui/svg_figure.py draws them): with
 ?present=true every chart's text is larger than in normal mode; and in the diagrams, laid out for the picture's
 column on a 1280-pixel projector (classroom.PICTURE_WIDTH), every label's box holds its text at the size it is drawn,
 and no two boxes, nor a box and a node's circle, overlap or leave the picture: worked out in pixels from the figure's
 axes, margins and shapes. tests/test_browser_classroom.py measures the same in a real browser."""
 from __future__ import annotations
 
-import json
 import statistics
 
 import plotly.graph_objects as go
 import pytest
-from lesson_app import open_lesson
+from lesson_app import chart_specs, drawn_diagrams, open_lesson
 
 from pages.ui.classroom import CHART_SCALE, PICTURE_WIDTH
 from pages.ui.plot_text import THEME, enlarge, text_size
@@ -38,15 +38,17 @@ IDS = [page.split("/")[-1][:-3] + "".join(f"-{v}" for v in query.values()) for p
 
 
 def charts_by_step(page: str, query: dict, projected: bool) -> dict[int, list[dict]]:
-    """Every chart spec the page sends at its first, a middle and its last step."""
+    """The figure of every diagram the page draws (pages/ui/svg_figure.py), then every chart spec it sends, at its
+    first, a middle and its last step."""
     at = open_lesson(page, **query, **({"present": "true"} if projected else {}))
     box = next(n for n in at.number_input if str(n.key).endswith("-step"))
     last = int(box.max)
     specs = {}
     for k in sorted({1, (last + 1) // 2, last}):
-        at.number_input(key=box.key).set_value(k).run()
+        with drawn_diagrams() as diagrams:
+            at.number_input(key=box.key).set_value(k).run()
         assert not at.exception, at.exception
-        specs[k] = [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
+        specs[k] = diagrams + chart_specs(at)
     return specs
 
 

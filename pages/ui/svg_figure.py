@@ -1,0 +1,363 @@
+"""The lessons' diagrams drawn as inline SVG, from the same figure dicts Plotly would draw.
+
+A diagram (the computational graph, the networks) has no axes to read: it is boxes, circles, lines and labels at
+places the figure builders work out. Plotly draws it well, but Streamlit keys a chart by a hash of its figure,
+so every step's new highlight mounts a new chart: plotly.js lays the figure out from nothing, measures the page
+and draws it twice (once at its own width, again at the column's). On a lesson page that was half of a Next
+click's repaint and most of a slider move's (benchmarks/bench_browser.py; docs/performance.md). As SVG the
+same picture is a few hundred elements the browser draws in one pass.
+
+`to_html` reads the subset of Plotly's figure format the diagrams use, with Plotly's meaning:
+
+- the layout's height, margins, title (top left), axes' ranges (the axes hidden, or an x axis's tick labels),
+  legend (the traces with a name), and shapes: "path" shapes of straight segments, and "rect" shapes sized in
+  pixels around a data point (plot_text.text_box);
+- scatter traces in the modes "lines", "markers", "text" and "markers+text": lines broken by None; markers
+  "circle", "square" (and "-open"), and "arrow" pointing along the segment from the previous point, standing off
+  from the point by `marker.standoff` pixels; text in Plotly's pseudo-HTML (<b>, <br>, <sub>, <sup>, <span
+  style>), centred on its point or below its marker; `hovertext` with `hoverinfo="text"` as a tooltip.
+
+As with Plotly and a chart at the column's full width, a figure keeps its height and its text and marker
+sizes in pixels and stretches horizontally: x positions are percentages of the plot area's width, y positions
+pixels. Anything else in a figure is an error (ValueError), so a diagram cannot silently lose part of itself.
+"""
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterable, Sequence
+from types import MappingProxyType
+
+import plotly.graph_objects as go
+import streamlit as st
+
+from . import colors
+from .plot_text import LINE, THEME
+
+_TAG = re.compile(r"(<[^>]*>)")
+CAP_SHIFT = 0.35   # em from the middle of a line down to its baseline: where Plotly puts it (plot_text sizes for it)
+_STYLE = re.compile(r"<span style=['\"]([^'\"]*)['\"]>")
+_SUPPORTED_MODES = frozenset({"lines", "markers", "text", "markers+text"})
+# a tspan's paint, in CSS
+_CSS = MappingProxyType({"fill": "color:", "font_size": "font-size:", "font_weight": "font-weight:"})
+
+
+def show(fig: go.Figure | dict) -> None:
+    """Draw the diagram in the page, at the width of its column."""
+    st.markdown(to_html(fig), unsafe_allow_html=True)
+
+
+def _attrs(**values) -> str:
+    """SVG/HTML attributes, names with "_" written with "-", values escaped; None leaves an attribute out."""
+    return "".join(f' {name.replace("_", "-")}="{html.escape(str(v), quote=True)}"'
+                   for name, v in values.items() if v is not None)
+
+
+def _num(v: float) -> str:
+    return f"{v:.2f}".rstrip("0").rstrip(".")
+
+
+def _each(value, n: int) -> list:
+    """A per-point property: Plotly takes a list (one per point) or one value for every point."""
+    return list(value) if isinstance(value, (list, tuple)) else [value] * n
+
+
+# -- text ------------------------------------------------------------------------------------------------------
+def _span_style(style: str) -> dict[str, str]:
+    out = {}
+    for part in style.split(";"):
+        key, _, value = part.partition(":")
+        key, value = key.strip().lower(), value.strip()
+        if key == "color":
+            out["fill"] = value
+        elif key == "font-size":
+            out["font_size"] = value.removesuffix("px")
+        elif key == "font-weight":
+            out["font_weight"] = value
+        elif key:
+            raise ValueError(f"unsupported style in a label: {part!r}")
+    return out
+
+
+def _lines(text: str) -> list[str]:
+    return str(text).split("<br>")
+
+
+def _tspans(line: str) -> str:
+    """One line of Plotly pseudo-HTML as SVG tspans (the text escaped)."""
+    out, stack = [], []
+    for part in _TAG.split(line):
+        if not part:
+            continue
+        if not part.startswith("<"):
+            out.append(html.escape(part, quote=False))
+            continue
+        tag = part.lower()
+        if tag.startswith("</"):
+            if stack:
+                out.append(stack.pop())
+            continue
+        if tag == "<b>":
+            out.append('<tspan font-weight="bold">')
+        elif tag in ("<sub>", "<sup>"):   # Plotly's shifts, in em of the smaller text
+            shift = "-0.3em" if tag == "<sub>" else "0.6em"
+            out.append(f'<tspan baseline-shift="{shift}" font-size="70%">')
+        elif match := _STYLE.fullmatch(part):
+            out.append(f"<tspan{_attrs(**_span_style(match.group(1)))}>")
+        else:
+            raise ValueError(f"unsupported tag in a label: {part!r}")
+        stack.append("</tspan>")
+    return "".join(out + stack[::-1])
+
+
+def _inline_html(text: str) -> str:
+    """Pseudo-HTML for an HTML context (title, legend): its tags are HTML's own; the rest is escaped."""
+    out = []
+    for part in _TAG.split(str(text)):
+        if part.startswith("<"):
+            tag = part.lower()
+            if tag in ("<b>", "</b>", "<sub>", "</sub>", "<sup>", "</sup>", "</span>"):
+                out.append(tag)
+            elif tag == "<br>":
+                out.append("<br/>")
+            elif match := _STYLE.fullmatch(part):
+                css = ";".join(_CSS[k] + v + ("px" if k == "font_size" else "")
+                               for k, v in _span_style(match.group(1)).items())
+                out.append(f'<span style="{html.escape(css)}">')
+            else:
+                raise ValueError(f"unsupported tag in a title or legend: {part!r}")
+        else:
+            out.append(html.escape(part, quote=False))
+    return "".join(out)
+
+
+def _text(x: str, y: float, text: str, size: float, color: str, *, below: float | None = None,
+          cls: str | None = None) -> str:
+    """A label centred on (x, y) (x a percentage); with `below`, its first line starts that far under y. `cls`: its
+    class (an axis's tick labels are "bp-tick")."""
+    lines = _lines(text)
+    step = LINE * size
+    middle = y + below + step / 2 if below is not None else y - step * (len(lines) - 1) / 2   # of the first line
+    baseline = middle + CAP_SHIFT * size
+    spans = "".join(f'<tspan{_attrs(x=x, y=_num(baseline + i * step))}>{_tspans(line)}</tspan>'
+                    for i, line in enumerate(lines))
+    attrs = _attrs(font_size=_num(size), fill=color, text_anchor="middle")
+    return f"<text{_attrs(**{'class': cls})}{attrs}>{spans}</text>"
+
+
+# -- the picture -----------------------------------------------------------------------------------------------
+class _Frame:
+    """Data to the plot area: x to a percentage of its width, y to pixels from its top."""
+
+    def __init__(self, layout: dict):
+        margin = layout.get("margin", {})
+        self.l, self.r = margin.get("l", 80), margin.get("r", 80)
+        self.t, self.b = margin.get("t", 100), margin.get("b", 80)
+        self.height = layout.get("height", 450)
+        self.plot_h = self.height - self.t - self.b
+        self.x0, self.x1 = layout.get("xaxis", {}).get("range") or (0, 1)
+        self.y0, self.y1 = layout.get("yaxis", {}).get("range") or (0, 1)
+        self.font = layout.get("font", {}).get("size", THEME["text"])   # the size of text that sets none
+
+    def x(self, v: float) -> str:
+        return f"{_num(100 * (v - self.x0) / (self.x1 - self.x0))}%"
+
+    def y(self, v: float) -> float:
+        return self.plot_h * (self.y1 - v) / (self.y1 - self.y0)
+
+
+def _segments(xs: Sequence, ys: Sequence) -> Iterable[tuple[float, float, float, float]]:
+    """Consecutive points of a line, broken where a point is None."""
+    for i in range(len(xs) - 1):
+        if None not in (xs[i], ys[i], xs[i + 1], ys[i + 1]):
+            yield xs[i], ys[i], xs[i + 1], ys[i + 1]
+
+
+def _stroke(line: dict) -> dict:
+    width = line.get("width", 2)
+    dash = {"dot": f"{_num(width)} {_num(2 * width)}", "dash": f"{_num(3 * width)} {_num(2 * width)}",
+            None: None, "solid": None}[line.get("dash")]
+    return dict(stroke=line.get("color", colors.INK), stroke_width=_num(width), stroke_dasharray=dash)
+
+
+def _lines_svg(fr: _Frame, xs, ys, line: dict) -> str:
+    stroke = _attrs(**_stroke(line), stroke_linecap="round" if line.get("width", 2) >= 6 else None)
+    return f"<g{stroke}>" + "".join(f"<line{_attrs(x1=fr.x(a), y1=_num(fr.y(b)), x2=fr.x(c), y2=_num(fr.y(d)))}/>"
+                                     for a, b, c, d in _segments(xs, ys)) + "</g>"
+
+
+def _path_points(path: str) -> tuple[list, list]:
+    """The x, y lists (with None between segments) of a path of "M x,y L x,y" segments (plot_text.path)."""
+    xs, ys = [], []
+    for segment in re.findall(r"M\s*([^ML]+?)\s*L\s*([^ML]+?)\s*(?=M|$)", path.strip()):
+        for point in segment:
+            x, y = point.split(",")
+            xs.append(float(x))
+            ys.append(float(y))
+        xs.append(None)
+        ys.append(None)
+    return xs, ys
+
+
+def _shape(fr: _Frame, shape: dict) -> str:
+    if shape.get("type") == "path":
+        return _lines_svg(fr, *_path_points(shape["path"]), shape.get("line", {}))
+    if shape.get("type") == "rect" and shape.get("xsizemode") == "pixel" and shape.get("ysizemode") == "pixel":
+        line = shape.get("line", {})
+        x0, x1, y0, y1 = shape["x0"], shape["x1"], shape["y0"], shape["y1"]
+        width = line.get("width", 0)
+        attrs = _attrs(x=fr.x(shape["xanchor"]), y=_num(fr.y(shape["yanchor"]) - y1), width=_num(x1 - x0),
+                       height=_num(y1 - y0), transform=f"translate({_num(x0)} 0)", fill=shape.get("fillcolor", "none"),
+                       stroke=line.get("color") if width else None, stroke_width=_num(width) if width else None)
+        return f"<rect{attrs}/>"
+    raise ValueError(f"unsupported shape: {shape.get('type')} {shape.get('xsizemode')}")
+
+
+def _tooltip(hover: str | None) -> str:
+    """A hover text as the element's tooltip: lines kept, other tags dropped."""
+    if not hover:
+        return ""
+    return f"<title>{html.escape(_TAG.sub('', hover.replace('<br>', chr(10))), quote=False)}</title>"
+
+
+def _marker(x: str, y: float, size: float, symbol: str, fill: str, line_color: str | None, line_width: float,
+            opacity: float, hover: str | None) -> str:
+    openness = symbol.endswith("-open")
+    base = symbol.removesuffix("-open")
+    paint = dict(fill="none" if openness else fill, stroke=(fill if openness else line_color) if line_width else None,
+                 stroke_width=_num(line_width) if line_width else None,
+                 opacity=_num(opacity) if opacity != 1 else None,
+                 pointer_events="all" if hover else None)
+    tip = _tooltip(hover)
+    if base == "circle":
+        return f"<circle{_attrs(cx=x, cy=_num(y), r=_num(size / 2), **paint)}>{tip}</circle>"
+    if base == "square":
+        attrs = _attrs(x=x, y=_num(y - size / 2), width=_num(size), height=_num(size),
+                       transform=f"translate({_num(-size / 2)} 0)", **paint)
+        return f"<rect{attrs}>{tip}</rect>"
+    raise ValueError(f"unsupported marker symbol: {symbol!r}")
+
+
+def _arrows(fr: _Frame, trace: dict, defs: dict[tuple, str]) -> str:
+    """Arrowheads pointing along each segment from the previous point, `standoff` pixels short of the point: SVG
+    markers at the end of an unstroked line, which the browser turns with the line whatever the column's width."""
+    marker = trace["marker"]
+    xs, ys = trace["x"], trace["y"]
+    n = len(xs)
+    sizes, standoffs = _each(marker.get("size", 6), n), _each(marker.get("standoff", 0), n)
+    color = marker.get("color", colors.INK)
+    out = []
+    for i in range(1, n):
+        if not sizes[i] or None in (xs[i - 1], ys[i - 1], xs[i], ys[i]):
+            continue
+        key = (sizes[i], standoffs[i], color)
+        if key not in defs:
+            length, half, back = sizes[i], 0.32 * sizes[i], standoffs[i]
+            name = f"bp-arrow-{len(defs)}"
+            head = f"M{_num(-back)},0 L{_num(-back - length)},{_num(-half)} L{_num(-back - length)},{_num(half)} Z"
+            marker_attrs = _attrs(id=name, markerUnits="userSpaceOnUse", orient="auto", overflow="visible", refX=0,
+                                  refY=0)
+            defs[key] = (name, f"<marker{marker_attrs}><path{_attrs(d=head, fill=color)}/></marker>")
+        attrs = _attrs(x1=fr.x(xs[i - 1]), y1=_num(fr.y(ys[i - 1])), x2=fr.x(xs[i]), y2=_num(fr.y(ys[i])),
+                       marker_end=f"url(#{defs[key][0]})")
+        out.append(f"<line{attrs}/>")
+    return "<g>" + "".join(out) + "</g>"
+
+
+def _trace(fr: _Frame, trace: dict, defs: dict) -> str:
+    if trace.get("type", "scatter") != "scatter" or trace.get("mode", "markers") not in _SUPPORTED_MODES:
+        raise ValueError(f"unsupported trace: {trace.get('type')} {trace.get('mode')}")
+    xs, ys = list(trace.get("x", [])), list(trace.get("y", []))
+    mode = trace.get("mode", "markers").split("+")
+    out = []
+    if "lines" in mode:
+        out.append(_lines_svg(fr, xs, ys, trace.get("line", {})))
+    marker = trace.get("marker", {})
+    if "markers" in mode and marker.get("symbol") == "arrow":
+        out.append(_arrows(fr, trace, defs))
+    elif "markers" in mode:
+        n = len(xs)
+        sizes, fills = _each(marker.get("size", 6), n), _each(marker.get("color", colors.INK), n)
+        line = marker.get("line", {})
+        edge, edge_w = _each(line.get("color"), n), _each(line.get("width", 0), n)
+        hover = _each(trace.get("hovertext"), n) if trace.get("hoverinfo") == "text" else [None] * n
+        out += [_marker(fr.x(x), fr.y(y), s, marker.get("symbol", "circle"), f, c, w, marker.get("opacity", 1), h)
+                for x, y, s, f, c, w, h in zip(xs, ys, sizes, fills, edge, edge_w, hover) if None not in (x, y)]
+    if "text" in mode:
+        n = len(xs)
+        font = trace.get("textfont", {})
+        sizes, fills = _each(font.get("size", fr.font), n), _each(font.get("color", colors.INK), n)
+        position = trace.get("textposition", "middle center")
+        if position not in ("middle center", "bottom center"):
+            raise ValueError(f"unsupported text position: {position!r}")
+        gaps = _each(marker.get("size", 6), n) if position == "bottom center" else [None] * n
+        out += [_text(fr.x(x), fr.y(y), text, s, c, below=None if gap is None else gap / 2 + 2)
+                for x, y, text, s, c, gap in zip(xs, ys, trace.get("text", []), sizes, fills, gaps)
+                if None not in (x, y) and text]
+    return "".join(out)
+
+
+def _legend(fr: _Frame, data: list[dict], layout: dict) -> str:
+    if not layout.get("showlegend", True):
+        return ""
+    size = layout.get("legend", {}).get("font", {}).get("size", fr.font)
+    items = []
+    for trace in data:
+        if not trace.get("name") or trace.get("showlegend") is False:
+            continue
+        marker = trace.get("marker", {})
+        symbol, color = marker.get("symbol", "circle"), marker.get("color", colors.INK)
+        open_ = symbol.endswith("-open")
+        swatch = (f"display:inline-block;width:{_num(0.8 * size)}px;height:{_num(0.8 * size)}px;"
+                  f"box-sizing:border-box;border:2px solid {color};background:{'white' if open_ else color};"
+                  f"border-radius:{'50%' if symbol.startswith('circle') else '1px'};margin-right:0.4em")
+        items.append(f'<span style="white-space:nowrap"><span style="{swatch}"></span>{_inline_html(trace["name"])}'
+                     "</span>")
+    if not items:
+        return ""
+    return (f'<div style="position:absolute;left:0;right:0;bottom:4px;display:flex;flex-wrap:wrap;'
+            f'column-gap:{_num(1.5 * size)}px;row-gap:4px;align-items:center;font-size:{_num(size)}px;'
+            f'line-height:1.3">{"".join(items)}</div>')
+
+
+def _ticks(fr: _Frame, layout: dict) -> str:
+    axis = layout.get("xaxis", {})
+    if axis.get("visible", True) is False or not axis.get("tickvals"):
+        return ""
+    size = axis.get("tickfont", {}).get("size", fr.font)
+    return "".join(_text(fr.x(v), fr.plot_h + 6 + LINE * size / 2, text, size, colors.INK, cls="bp-tick")
+                   for v, text in zip(axis["tickvals"], axis.get("ticktext", axis["tickvals"])))
+
+
+def to_html(fig: go.Figure | dict) -> str:
+    """The figure as one HTML element: a block of the figure's height, its title and legend as HTML, and the plot
+    area as an SVG that fills the column's width between the margins."""
+    spec = fig.to_plotly_json() if isinstance(fig, go.Figure) else fig
+    data, layout = list(spec.get("data", [])), dict(spec.get("layout", {}))
+    drawn_elsewhere = {"annotations", "images", "sliders", "updatemenus"} & set(layout)
+    if any(layout[key] for key in drawn_elsewhere):
+        raise ValueError(f"unsupported in a diagram: {sorted(drawn_elsewhere)}")
+    fr = _Frame(layout)
+    shapes = layout.get("shapes", [])
+    defs: dict[tuple, tuple[str, str]] = {}
+    body = "".join(_shape(fr, s) for s in shapes if s.get("layer", "above") == "below")
+    body += "".join(_trace(fr, trace, defs) for trace in data)
+    body += "".join(_shape(fr, s) for s in shapes if s.get("layer", "above") != "below")
+    body += _ticks(fr, layout)
+    marker_defs = "<defs>" + "".join(d for _, d in defs.values()) + "</defs>" if defs else ""
+
+    title = layout.get("title", {})
+    title = title if isinstance(title, dict) else {"text": title}
+    heading = ""
+    plain = ""
+    if title.get("text"):
+        size = title.get("font", {}).get("size", THEME["title"])
+        heading = (f'<div class="bp-diagram-title" style="position:absolute;left:0;top:8px;font-size:{_num(size)}px;'
+                   f'font-weight:600;line-height:{LINE}">{_inline_html(title["text"])}</div>')
+        plain = html.escape(_TAG.sub(" ", title["text"]).strip(), quote=True)
+    svg = (f'<svg xmlns="http://www.w3.org/2000/svg" style="position:absolute;left:{_num(fr.l)}px;top:{_num(fr.t)}px;'
+           f'width:calc(100% - {_num(fr.l + fr.r)}px);height:{_num(fr.plot_h)}px;overflow:visible" '
+           f'font-family="inherit">{marker_defs}{body}</svg>')
+    return (f'<div class="bp-diagram" role="img" aria-label="{plain}" style="position:relative;'
+            f'height:{_num(fr.height)}px;color:{colors.INK};background:white">{heading}{svg}{_legend(fr, data, layout)}'
+            "</div>")

@@ -1,0 +1,153 @@
+"""pages/ui/svg_figure.py draws the diagrams' figure dicts as inline SVG, with Plotly's meaning: positions worked out
+here by hand from a figure's margins and axis ranges, text and shapes checked element by element."""
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from pages.ui import colors
+from pages.ui.plot_text import path, text_box
+from pages.ui.svg_figure import to_html
+
+SVG = "{http://www.w3.org/2000/svg}"
+# 300 px high with margins t 40 and b 60: a plot area 200 px high; x from 0 to 4, y from -1 to 1
+LAYOUT = dict(height=300, margin=dict(l=10, r=30, t=40, b=60, autoexpand=False),
+              xaxis=dict(visible=False, range=[0, 4]), yaxis=dict(visible=False, range=[-1, 1]), showlegend=False)
+
+
+def drawn(data=(), **layout) -> ET.Element:
+    """The diagram's element tree (the HTML is well-formed XML)."""
+    return ET.fromstring(to_html({"data": list(data), "layout": {**LAYOUT, **layout}}))
+
+
+def svg(root: ET.Element) -> ET.Element:
+    return root.find(f"{SVG}svg")
+
+
+def test_the_block_has_the_figure_s_height_and_the_plot_area_sits_between_the_margins():
+    root = drawn()
+    assert "height:300px" in root.get("style")
+    style = svg(root).get("style")
+    assert "left:10px" in style and "top:40px" in style
+    assert "width:calc(100% - 40px)" in style and "height:200px" in style
+
+
+def test_a_rect_sized_in_pixels_is_centred_on_its_data_point():
+    # text_box: "ab" at 10 px is 2 * 0.55 em = 11 px wide and 13 px high; with 2 px padding 15 x 17
+    box = text_box(2, 0.5, "ab", 10, 2, "white", "#123456", 1.5)
+    rect = svg(drawn(shapes=[box])).find(f"{SVG}rect")
+    # x = 2 of 0..4 is half the width; y = 0.5 of -1..1 is a quarter of 200 px from the top, then half the box up
+    assert rect.get("x") == "50%"
+    assert float(rect.get("width")) == pytest.approx(box["x1"] - box["x0"])
+    assert float(rect.get("height")) == pytest.approx(box["y1"] - box["y0"])
+    assert float(rect.get("y")) == pytest.approx(50 - box["y1"], abs=0.01)
+    assert float(rect.get("transform").removeprefix("translate(").split()[0]) == pytest.approx(box["x0"], abs=0.01)
+    assert (rect.get("fill"), rect.get("stroke"), rect.get("stroke-width")) == ("white", "#123456", "1.5")
+
+
+def test_a_path_of_segments_becomes_lines_from_percentages_and_pixels():
+    shape = dict(type="path", path=path([0, 4, None, 1, 3, None], [1, -1, None, 0, 0, None]), layer="below",
+                 line=dict(color="#F0E442", width=12))
+    group = svg(drawn(shapes=[shape])).find(f"{SVG}g")
+    lines = [(e.get("x1"), e.get("y1"), e.get("x2"), e.get("y2")) for e in group.findall(f"{SVG}line")]
+    assert lines == [("0%", "0", "100%", "200"), ("25%", "100", "75%", "100")]
+    assert (group.get("stroke"), group.get("stroke-width"), group.get("stroke-linecap")) == ("#F0E442", "12", "round")
+
+
+def test_shapes_below_come_before_the_traces_and_the_rest_after():
+    below = dict(type="path", path="M0,0 L1,0", layer="below", line=dict(color="#111111"))
+    above = dict(type="path", path="M0,0 L1,0", line=dict(color="#222222"))
+    trace = dict(type="scatter", x=[1], y=[0], mode="markers", marker=dict(size=10, color="#333333"))
+    order = [e.get("stroke") or e.get("fill") for e in svg(drawn([trace], shapes=[above, below]))]
+    assert order == ["#111111", "#333333", "#222222"]
+
+
+def test_labels_keep_their_lines_bold_subscripts_and_coloured_spans_centred_on_their_point():
+    label = "<b>w<sub>2</sub></b><br><span style='color:#D55E00;font-size:13px'>∂ &lt; 1</span>"
+    trace = dict(type="scatter", x=[3], y=[-1], mode="text", text=[label], textfont=dict(size=[10], color="#222222"))
+    text = svg(drawn([trace])).find(f"{SVG}text")
+    assert (text.get("font-size"), text.get("fill"), text.get("text-anchor")) == ("10", "#222222", "middle")
+    first, second = text.findall(f"{SVG}tspan")
+    # two lines 1.3 em apart, centred on y = 200 (the bottom of the range): their middles at 193.5 and 206.5, their
+    # baselines 0.35 em lower, as Plotly draws them
+    assert (first.get("x"), first.get("y"), second.get("y")) == ("75%", "197", "210")
+    bold = first.find(f"{SVG}tspan")
+    assert bold.get("font-weight") == "bold" and bold.text == "w"
+    assert bold.find(f"{SVG}tspan").get("baseline-shift") == "-0.3em" and bold.find(f"{SVG}tspan").text == "2"
+    span = second.find(f"{SVG}tspan")
+    assert (span.get("fill"), span.get("font-size"), span.text) == ("#D55E00", "13", "∂ &lt; 1")
+
+
+def test_markers_circles_squares_open_symbols_and_tooltips():
+    trace = dict(type="scatter", x=[0, 4, None], y=[0, 1, None], mode="markers", hoverinfo="text",
+                 hovertext=["a<br>b", "c", "d"],
+                 marker=dict(size=[10, 20, 5], color=["white", "#E3EFF8", "red"], symbol="circle",
+                             line=dict(color=["#0072B2", "#D55E00", "red"], width=2.5)))
+    circles = svg(drawn([trace])).findall(f"{SVG}circle")
+    assert [(c.get("cx"), c.get("cy"), c.get("r"), c.get("fill"), c.get("stroke")) for c in circles] == [
+        ("0%", "100", "5", "white", "#0072B2"), ("100%", "0", "10", "#E3EFF8", "#D55E00")]   # the None point: none
+    assert circles[0].find(f"{SVG}title").text == "a\nb"
+    square = dict(type="scatter", x=[2], y=[0], mode="markers",
+                  marker=dict(size=18, symbol="square-open", color="#C8C8C8", line=dict(width=2)))
+    rect = svg(drawn([square])).find(f"{SVG}rect")
+    assert (rect.get("x"), rect.get("y"), rect.get("width"), rect.get("fill"), rect.get("stroke")) == (
+        "50%", "91", "18", "none", "#C8C8C8")
+
+
+def test_arrowheads_point_along_their_segment_and_stand_off_from_the_point():
+    trace = dict(type="scatter", x=[0, 4, None], y=[0, 0, None], mode="markers",
+                 marker=dict(symbol="arrow", angleref="previous", size=[0, 13, 0], standoff=[0, 21, 0],
+                             color=colors.INK))
+    root = svg(drawn([trace]))
+    marker = root.find(f"{SVG}defs/{SVG}marker")
+    assert marker.get("orient") == "auto" and marker.get("markerUnits") == "userSpaceOnUse"
+    # the tip 21 px before the line's end, 13 px long
+    assert marker.find(f"{SVG}path").get("d").startswith("M-21,0 L-34,")
+    line = root.find(f"{SVG}g/{SVG}line")
+    assert (line.get("x1"), line.get("x2"), line.get("marker-end")) == ("0%", "100%", f"url(#{marker.get('id')})")
+    assert line.get("stroke") is None      # only the head is drawn; the edge itself is a shape
+
+
+def test_title_and_legend_are_html_with_their_sizes():
+    legend_trace = dict(type="scatter", x=[None], y=[None], mode="markers", name="gradient (∂)",
+                        marker=dict(color=colors.GRADIENT, symbol="square", size=12))
+    root = drawn([legend_trace], showlegend=True, title=dict(text="The <b>net</b><br>work", font=dict(size=15)),
+                 legend=dict(font=dict(size=12)))
+    title, legend = root.findall("div")
+    assert "font-size:15px" in title.get("style") and title.find("b").text == "net" and title.find("br") is not None
+    assert root.get("aria-label") == "The  net  work"
+    assert "font-size:12px" in legend.get("style") and "".join(legend.itertext()) == "gradient (∂)"
+    assert "background:#D55E00" in legend.find("span/span").get("style")
+
+
+def test_text_that_sets_no_size_takes_the_figure_s_font_size():
+    trace = dict(type="scatter", x=[1], y=[0], mode="markers+text", text=["L = 0.2"], textposition="bottom center",
+                 marker=dict(size=18, symbol="square"))
+    text = svg(drawn([trace], font=dict(size=18))).find(f"{SVG}text")
+    # under the 18 px marker: its first line's middle half a line below the marker's edge and a 2 px gap, its
+    # baseline 0.35 em under the middle
+    assert text.get("font-size") == "18" and float(text.find(f"{SVG}tspan").get("y")) == pytest.approx(
+        100 + 9 + 2 + 1.3 * 18 / 2 + 0.35 * 18, abs=0.01)
+
+
+def test_an_x_axis_with_tick_labels_draws_them_under_the_plot_area():
+    root = drawn(xaxis=dict(range=[0, 4], tickvals=[0, 2], ticktext=["layer 0", "L"], tickfont=dict(size=18)))
+    texts = svg(root).findall(f"{SVG}text")
+    assert [(t.find(f"{SVG}tspan").get("x"), t.find(f"{SVG}tspan").text, t.get("font-size")) for t in texts] == [
+        ("0%", "layer 0", "18"), ("50%", "L", "18")]
+    assert all(float(t.find(f"{SVG}tspan").get("y")) > 200 for t in texts)
+
+
+@pytest.mark.parametrize("part", [
+    dict(data=[dict(type="bar", x=[1], y=[1])]),
+    dict(data=[dict(type="scatter", x=[1], y=[1], mode="lines+markers+text")]),
+    dict(data=[dict(type="scatter", x=[1], y=[1], mode="markers", marker=dict(symbol="diamond"))]),
+    dict(data=[dict(type="scatter", x=[1], y=[1], mode="text", text=["<i>x</i>"])]),
+    dict(data=[dict(type="scatter", x=[1], y=[1], mode="text", text=["x"], textposition="top left")]),
+    dict(layout=dict(annotations=[dict(text="a note", x=1, y=1)])),
+    dict(layout=dict(shapes=[dict(type="circle", x0=0, x1=1, y0=0, y1=1)])),
+])
+def test_what_a_diagram_cannot_draw_is_an_error_not_a_missing_part(part):
+    with pytest.raises(ValueError, match="unsupported"):
+        to_html({"data": part.get("data", []), "layout": {**LAYOUT, **part.get("layout", {})}})
