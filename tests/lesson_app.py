@@ -2,6 +2,7 @@
 the step counter, the typeset maths and the pictures back."""
 import contextlib
 import json
+import re
 from pathlib import Path
 
 import plotly.io
@@ -54,6 +55,16 @@ def chart_specs(at: AppTest) -> list[dict]:
 def diagrams_html(at: AppTest) -> list[str]:
     """The diagrams the page shows (pages/ui/svg_figure.py), as the HTML sent to the browser, in page order."""
     return [m.value for m in at.markdown if m.value.startswith('<div class="bp-diagram"')]
+
+
+def gradient_table(at: AppTest) -> list[list[str]]:
+    """The rows of the gradient check's table (pages/ui/gradcheck.py), each its cells' text; the last, the verdict."""
+    from pages.ui.i18n import t
+
+    (body,) = [h.proto.body for h in at.get("html") if 'class="bp-gradcheck"' in h.proto.body]
+    head, rows = body.split("</thead>")
+    assert re.findall(r"<th>(.*?)</th>", head)[-1] == t("gradcheck.verdict")
+    return [re.findall(r"<td>(.*?)</td>", row) for row in rows.split("</tr>") if "<td>" in row]
 
 
 def bare(latex: str) -> str:

@@ -2,9 +2,11 @@
 its finite difference; on the 2x2x2 lesson, the notes' shortcut switched on shows which gradients it breaks."""
 
 import pytest
-from lesson_app import open_lesson
+from lesson_app import gradient_table, open_lesson
 from streamlit.testing.v1 import AppTest
 
+from bp_core.gradcheck import Check
+from pages.ui.gradcheck import table
 from pages.ui.i18n import t
 
 PAGES = ["chain_rule_graph", "single_node_chain", "matrix_network", "softmax_jacobian", "deep_networks", "training"]
@@ -15,8 +17,7 @@ def open_page(name: str) -> AppTest:
 
 
 def verdicts(at) -> list[str]:
-    table = next(df.value for df in at.dataframe if t("gradcheck.verdict") in df.value.columns)
-    return list(table[t("gradcheck.verdict")])
+    return [row[-1] for row in gradient_table(at)]
 
 
 @pytest.mark.parametrize("name", PAGES)
@@ -36,3 +37,11 @@ def test_the_shortcut_shows_which_gradients_it_breaks():
     assert shown.count(t("gradcheck.verdicts.wrong")) == 8
     assert shown.count(t("gradcheck.verdicts.agree")) == 4
     assert any(m.value == f"**{t('gradcheck.overall.wrong')}**" for m in at.markdown)
+
+
+def test_the_table_gives_each_gradient_to_six_digits_and_escapes_names():
+    checks = (Check("w311", 0.1234567, 0.12345671, 1.23e-9), Check("<b>", -2.5, -2.0, 0.2))
+    rows = [row.split("</td><td>") for row in table(checks).split("<tr><td>")[1:]]
+    assert rows[0][:4] == ["w311", "0.123457", "0.123457", "1.2e-09"]
+    assert rows[0][4].startswith(t("gradcheck.verdicts.agree"))
+    assert rows[1][0] == "&lt;b&gt;" and rows[1][4].startswith(t("gradcheck.verdicts.wrong"))   # 0.2: wrong

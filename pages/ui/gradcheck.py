@@ -1,6 +1,11 @@
-"""The gradient-check expander every lesson ends with: backprop beside finite differences."""
+"""The gradient-check expander every lesson ends with: backprop beside finite differences.
+
+The table is plain HTML, not st.dataframe: a page with a dataframe loads its grid and Arrow code (1.2 MB of
+JavaScript, most of a lesson's first load beyond Streamlit's own) and redraws the grid on every rerun; a table of a
+few dozen numbers needs neither, and a screen reader reads an HTML table cell by cell."""
 from __future__ import annotations
 
+import html
 from types import MappingProxyType
 
 import streamlit as st
@@ -27,20 +32,17 @@ def gradient_check(checks: tuple[Check, ...], toggle: tuple[str, str] | None = N
             st.toggle(toggle[1], key=toggle[0])
         st.markdown(t("gradcheck.how", eps=f"{EPS:g}"))
         st.markdown(f"**{t('gradcheck.overall.' + overall)}**")
-        st.dataframe(
-            {
-                t("gradcheck.parameter"): [c.name for c in checks],
-                t("gradcheck.backprop"): [c.backprop for c in checks],
-                t("gradcheck.numeric"): [c.numeric for c in checks],
-                t("gradcheck.rel_error"): [c.rel_error for c in checks],
-                t("gradcheck.verdict"): [t("gradcheck.verdicts." + c.verdict) for c in checks],
-            },
-            hide_index=True,
-            width="stretch",
-            column_config={
-                t("gradcheck.backprop"): st.column_config.NumberColumn(format="%.6g"),
-                t("gradcheck.numeric"): st.column_config.NumberColumn(format="%.6g"),
-                t("gradcheck.rel_error"): st.column_config.NumberColumn(format="%.1e"),
-            },
-        )
+        st.html(table(checks))
         st.caption(t("gradcheck.thresholds", agree=f"{AGREE:g}", close=f"{CLOSE:g}"))
+
+
+def table(checks: tuple[Check, ...]) -> str:
+    """The checks as an HTML table: the parameter, both gradients (6 significant digits), the relative error and
+    the verdict; the numbers right-aligned."""
+    head = "".join(f"<th>{html.escape(t(key))}</th>" for key in (
+        "gradcheck.parameter", "gradcheck.backprop", "gradcheck.numeric", "gradcheck.rel_error", "gradcheck.verdict"))
+    rows = "".join(
+        f"<tr><td>{html.escape(c.name)}</td><td>{c.backprop:.6g}</td><td>{c.numeric:.6g}</td>"
+        f"<td>{c.rel_error:.1e}</td><td>{html.escape(t('gradcheck.verdicts.' + c.verdict))}</td></tr>"
+        for c in checks)
+    return f'<div class="bp-gradcheck"><table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table></div>'

@@ -43,7 +43,8 @@ _CSS = MappingProxyType({"fill": "color:", "font_size": "font-size:", "font_weig
 
 
 def show(fig: go.Figure | dict) -> None:
-    """Draw the diagram in the page, at the width of its column."""
+    """Draw the diagram in the page, at the width of its column. Through st.markdown: st.html's sanitiser drops SVG.
+    The HTML is built here from the figure builders' own labels and numbers, every text escaped."""
     st.markdown(to_html(fig), unsafe_allow_html=True)
 
 
@@ -238,7 +239,7 @@ def _marker(x: str, y: float, size: float, symbol: str, fill: str, line_color: s
     raise ValueError(f"unsupported marker symbol: {symbol!r}")
 
 
-def _arrows(fr: _Frame, trace: dict, defs: dict[tuple, str]) -> str:
+def _arrows(fr: _Frame, trace: dict, defs: dict[tuple, tuple[str, str]]) -> str:
     """Arrowheads pointing along each segment from the previous point, `standoff` pixels short of the point: SVG
     markers at the end of an unstroked line, which the browser turns with the line whatever the column's width."""
     marker = trace["marker"]
@@ -253,7 +254,8 @@ def _arrows(fr: _Frame, trace: dict, defs: dict[tuple, str]) -> str:
         key = (sizes[i], standoffs[i], color)
         if key not in defs:
             length, half, back = sizes[i], 0.32 * sizes[i], standoffs[i]
-            name = f"bp-arrow-{len(defs)}"
+            # named by what it draws: two diagrams on a page may both define it, alike
+            name = "bp-arrow-" + "-".join(re.sub(r"\W", "", str(v)) for v in key)
             head = f"M{_num(-back)},0 L{_num(-back - length)},{_num(-half)} L{_num(-back - length)},{_num(half)} Z"
             marker_attrs = _attrs(id=name, markerUnits="userSpaceOnUse", orient="auto", overflow="visible", refX=0,
                                   refY=0)
@@ -348,16 +350,15 @@ def to_html(fig: go.Figure | dict) -> str:
 
     title = layout.get("title", {})
     title = title if isinstance(title, dict) else {"text": title}
-    heading = ""
-    plain = ""
+    heading, name = "", ""
     if title.get("text"):
         size = title.get("font", {}).get("size", THEME["title"])
         heading = (f'<div class="bp-diagram-title" style="position:absolute;left:0;top:8px;font-size:{_num(size)}px;'
                    f'font-weight:600;line-height:{LINE}">{_inline_html(title["text"])}</div>')
-        plain = html.escape(_TAG.sub(" ", title["text"]).strip(), quote=True)
+        name = f' role="img" aria-label="{html.escape(" ".join(_TAG.sub(" ", title["text"]).split()), quote=True)}"'
     svg = (f'<svg xmlns="http://www.w3.org/2000/svg" style="position:absolute;left:{_num(fr.l)}px;top:{_num(fr.t)}px;'
-           f'width:calc(100% - {_num(fr.l + fr.r)}px);height:{_num(fr.plot_h)}px;overflow:visible" '
-           f'font-family="inherit">{marker_defs}{body}</svg>')
-    return (f'<div class="bp-diagram" role="img" aria-label="{plain}" style="position:relative;'
+           f'width:calc(100% - {_num(fr.l + fr.r)}px);height:{_num(fr.plot_h)}px;overflow:visible">'
+           f"{marker_defs}{body}</svg>")
+    return (f'<div class="bp-diagram"{name} style="position:relative;'
             f'height:{_num(fr.height)}px;color:{colors.INK};background:white">{heading}{svg}{_legend(fr, data, layout)}'
             "</div>")
