@@ -151,3 +151,22 @@ def test_an_x_axis_with_tick_labels_draws_them_under_the_plot_area():
 def test_what_a_diagram_cannot_draw_is_an_error_not_a_missing_part(part):
     with pytest.raises(ValueError, match="unsupported"):
         to_html({"data": part.get("data", []), "layout": {**LAYOUT, **part.get("layout", {})}})
+
+
+@pytest.mark.parametrize("label", ['<img src=x onerror="alert(1)">', "<script>alert(1)</script>",
+                                   "<span style='color:red' onclick='x'>a</span>"])
+def test_a_label_with_any_other_markup_is_refused(label):
+    trace = dict(type="scatter", x=[1], y=[0], mode="text", text=[label])
+    with pytest.raises(ValueError, match="unsupported"):
+        to_html({"data": [trace], "layout": LAYOUT})
+    with pytest.raises(ValueError, match="unsupported"):
+        to_html({"data": [], "layout": {**LAYOUT, "title": dict(text=label)}})
+
+
+def test_text_and_attribute_values_are_escaped():
+    trace = dict(type="scatter", x=[1], y=[0], mode="text", text=['a & b "c"'],
+                 textfont=dict(color='red" onmouseover="x'))
+    out = to_html({"data": [trace], "layout": {**LAYOUT, "title": dict(text="x & y")}})
+    assert 'fill="red&quot; onmouseover=&quot;x"' in out and "onmouseover=\"" not in out
+    assert "a &amp; b" in out and "x &amp; y" in out
+    ET.fromstring(out)   # still one well-formed element
