@@ -159,8 +159,7 @@ def show_weight(ex, ct, rt) -> None:
             st.latex(rf"{g.bias_lhs} = {deep.D(k + 1)}_{{{i}}} = {num(g.bias)}")
         st.caption(t(f"{T}.weight.row_check", k1=k + 1, i=i, j=j, value=f"${num(rt.dW[k][j - 1, i - 1])}$"))
     slips.notes(slip_core.deep_networks(ct, k, i, j))
-    picture(ex, ct, rt, None, g.touches, t(f"{T}.weight.diagram_title", w=pretty(k, i, j).split()[0]),
-            "dn-weight-diagram")
+    picture(ex, ct, rt, None, g.touches, t(f"{T}.weight.diagram_title", w=pretty(k, i, j).split()[0]))
 
 
 def labels(ct) -> int:
@@ -169,7 +168,7 @@ def labels(ct) -> int:
     return sum(a * b for a, b in zip(widths, widths[1:])) + sum(widths) + 1
 
 
-def picture(ex, ct, rt, k: int | None, highlight, title: str | None, key: str) -> None:
+def picture(ex, ct, rt, k: int | None, highlight, title: str | None) -> None:
     """The network at step k (everything when k is None): network_figure when it is small enough to label (in
     projection mode: with text at least its normal size and no two labels overlapping in the picture's column),
     else the compact picture. `title`: the picture's; None for the step's, which says which picture it is."""
@@ -374,7 +373,7 @@ def render(k: int) -> None:
         value.caption(t(f"{T}.panel_value"))
         value.latex(small + value_latex(step.value))
         predict.feedback(PAGE, step)
-    picture(ex, ct, rt, predict.seen(PAGE, k, step), step.touches, None, "dn-diagram")
+    picture(ex, ct, rt, predict.seen(PAGE, k, step), step.touches, None)
 
 
 stepper.walk(PAGE, len(ct.steps), render)

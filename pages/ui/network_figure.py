@@ -1,4 +1,5 @@
-"""A Plotly diagram of any bp_core.Network at one step of its worked example.
+"""A diagram of any bp_core.Network at one step of its worked example, as a figure in Plotly's format (drawn in the
+page by svg_figure.py).
 
 Layers run left to right, then the loss L. Each unit is a box with its forward values (h, a or y) and,
 once the backward pass reaches it, its gradients; each weight is an edge labelled with its value w_kji and,
@@ -9,8 +10,9 @@ to come is grey, with "?" in place of a number. The ids a step touches (Step.tou
 
 Nothing here computes: every number is read from the trace.
 
-Drawn without Plotly annotations (see plot_text.py), which cost up to 0.8 s of the browser's time per step
-on the largest network: edges and boxes are layout shapes, the labels two text traces on top.
+Built without Plotly annotations (see plot_text.py), which cost up to 0.8 s of the browser's time per step
+on the largest network when Plotly drew the diagrams: edges and boxes are layout shapes, the labels two text traces
+on top.
 
 In normal mode the layers sit one unit of the x axis apart, on a page wide enough for them. In projection mode
 the picture has half a 1280-pixel screen and its text must be larger: it is laid out in pixels for that column
