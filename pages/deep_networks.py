@@ -22,7 +22,7 @@ from pages.ui.gradcheck import gradient_check
 from pages.ui.i18n import t
 from pages.ui.lessons import lesson
 from pages.ui.network_figure import fits_projection, network_figure
-from pages.ui.notation import plain, subscript, superscript
+from pages.ui.notation import plain, plain_number, subscript, superscript
 from pages.ui.plot_text import LEGEND_BELOW, for_projection, margins
 
 PAGE = "dn"
@@ -214,9 +214,9 @@ def compact_figure(ct, k: int, lit: set[str], title: str) -> go.Figure:
                     ys += [y0, y1, None]
                 mid_x.append(x0 + 0.5 * (x1 - x0))
                 mid_y.append(y0 + 0.5 * (y1 - y0))
-                text = f"w<sup>({m})</sup><sub>{i}{j}</sub> = {num(ct.W[m][i - 1, j - 1])}"
+                text = f"w<sup>({m})</sup><sub>{i}{j}</sub> = {plain_number(ct.W[m][i - 1, j - 1])}"
                 if style == "gradient":
-                    text += f"<br>∂L/∂w = {num(ct.dW[m][i - 1, j - 1])}"
+                    text += f"<br>∂L/∂w = {plain_number(ct.dW[m][i - 1, j - 1])}"
                 mid_text.append(text)
     widths_px = {"highlight": 9, "pending": 1, "forward": 1.2, "gradient": 1.5}
     tints = {"highlight": colors.HIGHLIGHT, "pending": colors.PENDING, "forward": colors.FORWARD,
@@ -241,12 +241,12 @@ def compact_figure(ct, k: int, lit: set[str], title: str) -> go.Figure:
             unit_y.append(y)
             fill.append("white" if state == "pending" else "#E3EFF8")
             border.append(tints[state])
-            lines_ = [f"x<sub>{j}</sub><sup>(0)</sup> = {num(ct.x[0][j - 1, 0])}"] if m == 0 else []
+            lines_ = [f"x<sub>{j}</sub><sup>(0)</sup> = {plain_number(ct.x[0][j - 1, 0])}"] if m == 0 else []
             if m > 0 and forward(m):
-                lines_ += [f"p<sub>{j}</sub><sup>({m})</sup> = {num(ct.p[m][j - 1, 0])}",
-                           f"x<sub>{j}</sub><sup>({m})</sup> = {num(ct.x[m][j - 1, 0])}"]
+                lines_ += [f"p<sub>{j}</sub><sup>({m})</sup> = {plain_number(ct.p[m][j - 1, 0])}",
+                           f"x<sub>{j}</sub><sup>({m})</sup> = {plain_number(ct.x[m][j - 1, 0])}"]
             if gradient(m):
-                lines_.append(f"∂ δ<sub>{j}</sub><sup>({m})</sup> = {num(ct.delta[m][j - 1, 0])}")
+                lines_.append(f"∂ δ<sub>{j}</sub><sup>({m})</sup> = {plain_number(ct.delta[m][j - 1, 0])}")
             text.append("<br>".join(lines_) or "?")
             if lit & {ids[j - 1]} or (m > 0 and lit & {ids[n + j - 1]}):
                 halo_x.append(x)
@@ -257,7 +257,7 @@ def compact_figure(ct, k: int, lit: set[str], title: str) -> go.Figure:
                              marker=dict(size=18, color=fill, line=dict(color=border, width=2.5))))
     loss_known = "L" in done
     fig.add_trace(go.Scatter(
-        x=[N + 0.7], y=[0], mode="markers+text", text=[f"L = {num(ct.loss)}" if loss_known else "L = ?"],
+        x=[N + 0.7], y=[0], mode="markers+text", text=[f"L = {plain_number(ct.loss)}" if loss_known else "L = ?"],
         textposition="bottom center", hoverinfo="skip", showlegend=False,
         marker=dict(size=30 if "L" in lit else 18, symbol="square", color=colors.HIGHLIGHT if "L" in lit else "white",
                     line=dict(color=colors.FORWARD if loss_known else colors.PENDING, width=2.5))))

@@ -11,13 +11,14 @@ import time
 from pathlib import Path
 
 import numpy as np
-from lesson_app import counter, gradient_table, open_lesson, shown_latex
+from lesson_app import counter, drawn_diagrams, gradient_table, open_lesson, shown_latex
 from streamlit.testing.v1 import AppTest
 
 from bp_core import deep
 from bp_core import presets as P
 from bp_core.step import num, value_latex
 from pages.ui.i18n import t
+from pages.ui.notation import plain_number
 
 APP = Path(__file__).resolve().parents[1] / "app.py"
 PAGE = "pages/deep_networks.py"
@@ -233,6 +234,24 @@ def test_largest_network_stays_quick():
     assert not at.exception
     assert time.perf_counter() - start < 2.0
     assert counter(at).startswith("**Step 2 ")
+
+
+def test_the_compact_picture_writes_its_numbers_as_text_not_latex():
+    """A network too large to label is drawn as dots with its values on hover: the tiny gradients of a deep sigmoid
+    network (1e-8 and less) read as "2.538e−8", never as the formulas' LaTeX "2.538 \\times 10^{-8}"."""
+    with drawn_diagrams() as drawn:
+        at = open_page(**{"dn-depth": "4", "dn-width": "6", "dn-step": "40"})
+    assert drawn and not any(d.get("meta") == "unit labels" for fig in drawn for d in fig["data"])   # compact ones
+    texts = [s for fig in drawn for d in fig["data"] for key in ("hovertext", "text") for s in (d.get(key) or [])]
+    assert any("e−" in s for s in texts), "no value small enough to need a power of ten"
+    assert not [s for s in texts if "\\" in s or "{" in s], texts
+    assert not at.exception
+
+
+def test_plain_numbers_match_the_formulas_numbers():
+    # num writes 2.538 \times 10^{-8} in the formulas; a picture and a tooltip say the same in plain text
+    assert (num(2.538e-8), plain_number(2.538e-8)) == (r"2.538 \times 10^{-8}", "2.538e−8")
+    assert plain_number(-0.5) == "−0.5" and plain_number(3.0) == num(3.0)
 
 
 def test_gradient_check_agrees_at_the_default_example():

@@ -27,11 +27,12 @@ from dataclasses import dataclass, field
 
 import plotly.graph_objects as go
 
-from bp_core.step import num, sub
+from bp_core.step import sub
 
 from . import colors
 from .classroom import CHART_SCALE, PICTURE_HEIGHT, PICTURE_WIDTH
 from .i18n import t
+from .notation import plain_number
 from .plot_text import LEGEND_BELOW, clear, margins, path, text_box, text_size, top_title, unchecked_figure
 
 FORWARD_FILL = "#E3EFF8"     # a light tint of colors.FORWARD: a box whose values are known
@@ -100,12 +101,6 @@ def _span(text: str, color: str, bold: bool = False) -> str:
     return f'<span style="color:{color}">{body}</span>'
 
 
-def _value(v: float) -> str:
-    """A number as plain text for the picture (the LaTeX minus sign and powers made readable)."""
-    text = num(v)
-    return text.replace(r" \times 10^{", "e").replace("}", "").replace("-", "−")
-
-
 def _labels(points: list[tuple[float, float, str, str]], size: float, meta: str) -> dict:
     """Texts at (x, y), one trace; customdata holds each one's box fill (the highlight is readable from it)."""
     return dict(type="scatter", x=[p[0] for p in points], y=[p[1] for p in points], text=[p[2] for p in points],
@@ -117,7 +112,7 @@ def _labels(points: list[tuple[float, float, str, str]], size: float, meta: str)
 def _line(label: str, value: float | None, color: str) -> str:
     if value is None:
         return _span(f"{label} = ?", colors.PENDING)
-    return _span(f"{label} = {_value(value)}", color)
+    return _span(f"{label} = {plain_number(value)}", color)
 
 
 def _edges(net) -> Iterable[tuple[int, int, int, str]]:
@@ -135,7 +130,7 @@ def _unit(net, trace, known: _Known, k: int, j: int) -> tuple[list[str], str, se
     chain, N = net.is_chain, net.depth
     s = _idx(chain, j)
     if k == 0:
-        return [_span(f"x<sub>{s}</sub> = {_value(trace.x[0, j - 1])}", colors.FORWARD)], "forward", {f"x{s}"}
+        return [_span(f"x<sub>{s}</sub> = {plain_number(trace.x[0, j - 1])}", colors.FORWARD)], "forward", {f"x{s}"}
     h_name = f"h<sub>{k}{s}</sub>"
     a_name = ("y" + (f"<sub>{s}</sub>" if s else "")) if k == N else f"a<sub>{k}{s}</sub>"
     ids = {f"h{k}{s}", f"y{s}" if k == N else f"a{k}{s}"}
@@ -158,12 +153,12 @@ def _unit(net, trace, known: _Known, k: int, j: int) -> tuple[list[str], str, se
 def _weight(net, trace, known: _Known, k: int, j: int, i: int, wid: str) -> str:
     """The label of weight w_kji: its value, then its gradient, then its updated value once they are known."""
     name = f"w<sub>{wid[1:]}</sub>"
-    lines = [_span(f"{name} = {_value(net.weights[k - 1][i - 1, j - 1])}", colors.INK)]
+    lines = [_span(f"{name} = {plain_number(net.weights[k - 1][i - 1, j - 1])}", colors.INK)]
     grad = float(trace.dW[k - 1][i - 1, j - 1]) if wid in known.grads else None
     lines.append(_line("∂", grad, colors.GRADIENT))
     if k in known.updated and trace.updated is not None:
         new = float(trace.updated.weights[k - 1][i - 1, j - 1])
-        lines.append(_span(f"{name}* = {_value(new)}", colors.FORWARD, bold=True))
+        lines.append(_span(f"{name}* = {plain_number(new)}", colors.FORWARD, bold=True))
     return "<br>".join(lines)
 
 

@@ -6,6 +6,8 @@ Unicode instead: the same on screen as in the formulas, and read aloud as "w 3 2
 """
 from __future__ import annotations
 
+from bp_core.step import num
+
 SUBSCRIPT = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 SUPERSCRIPT = str.maketrans("0123456789()", "⁰¹²³⁴⁵⁶⁷⁸⁹⁽⁾")
 
@@ -24,3 +26,9 @@ def plain(name: str) -> str:
     """A name as the code writes it ("w322", "x1", "z") with its index as a subscript: "w₃₂₂", "x₁", "z"."""
     head = name.rstrip("0123456789")
     return head + subscript(name[len(head):])
+
+
+def plain_number(v: float) -> str:
+    """A number as bp_core.step.num writes it for the formulas, in plain text for a picture or a tooltip: the power
+    of ten as "e" (2.538 \\times 10^{-8} -> "2.538e−8") and a real minus sign."""
+    return num(v).replace(r" \times 10^{", "e").replace("}", "").replace("-", "−")
