@@ -52,7 +52,7 @@ def test_a_path_of_segments_becomes_lines_from_percentages_and_pixels():
     group = svg(drawn(shapes=[shape])).find(f"{SVG}g")
     lines = [(e.get("x1"), e.get("y1"), e.get("x2"), e.get("y2")) for e in group.findall(f"{SVG}line")]
     assert lines == [("0%", "0", "100%", "200"), ("25%", "100", "75%", "100")]
-    assert (group.get("stroke"), group.get("stroke-width"), group.get("stroke-linecap")) == ("#F0E442", "12", "round")
+    assert (group.get("stroke"), group.get("stroke-width")) == ("#F0E442", "12")
 
 
 def test_shapes_below_come_before_the_traces_and_the_rest_after():
@@ -74,7 +74,10 @@ def test_labels_keep_their_lines_bold_subscripts_and_coloured_spans_centred_on_t
     assert (first.get("x"), first.get("y"), second.get("y")) == ("75%", "197", "210")
     bold = first.find(f"{SVG}tspan")
     assert bold.get("font-weight") == "bold" and bold.text == "w"
-    assert bold.find(f"{SVG}tspan").get("baseline-shift") == "-0.3em" and bold.find(f"{SVG}tspan").text == "2"
+    # the subscript as Plotly shifts it: 0.3 em of its smaller text down, then 0.21 em of the line's back up
+    sub, back = bold.findall(f"{SVG}tspan")
+    assert (sub.get("dy"), sub.get("font-size"), sub.text) == ("0.3em", "70%", "2")
+    assert (back.get("dy"), back.text) == ("-0.21em", "\u200b")
     span = second.find(f"{SVG}tspan")
     assert (span.get("fill"), span.get("font-size"), span.text) == ("#D55E00", "13", "∂ &lt; 1")
 
@@ -147,6 +150,16 @@ def test_an_x_axis_with_tick_labels_draws_them_under_the_plot_area():
     dict(data=[dict(type="scatter", x=[1], y=[1], mode="text", text=["x"], textposition="top left")]),
     dict(layout=dict(annotations=[dict(text="a note", x=1, y=1)])),
     dict(layout=dict(shapes=[dict(type="circle", x0=0, x1=1, y0=0, y1=1)])),
+    dict(layout=dict(shapes=[dict(type="path", path="M0,0 L1,0 L2,1")])),          # a polyline
+    dict(layout=dict(shapes=[dict(type="path", path="M0,0 Q1,1 2,2")])),           # a curve
+    dict(layout=dict(shapes=[dict(type="path", path="M0,0 L1,0", xref="paper")])),
+    dict(layout=dict(shapes=[dict(type="path", path="M0,0 L1,0", layer="between")])),
+    dict(layout=dict(shapes=[dict(type="path", path="M0,0 L1,0", line=dict(dash="dashdot"))])),
+    dict(layout=dict(yaxis=dict(type="log", range=[0, 1]))),
+    dict(layout=dict(xaxis=dict(visible=False))),                                  # no range
+    dict(data=[dict(type="scatter", x=[1], y=[1])]),                               # no mode: Plotly's depends
+    dict(data=[dict(type="scatter", x=[1], y=[1], mode="markers", visible=False)]),
+    dict(data=[dict(type="scatter", x=[0, 1], y=[0, 1], mode="markers", marker=dict(symbol="arrow"))]),
 ])
 def test_what_a_diagram_cannot_draw_is_an_error_not_a_missing_part(part):
     with pytest.raises(ValueError, match="unsupported"):
@@ -163,10 +176,45 @@ def test_a_label_with_any_other_markup_is_refused(label):
         to_html({"data": [], "layout": {**LAYOUT, "title": dict(text=label)}})
 
 
-def test_text_and_attribute_values_are_escaped():
-    trace = dict(type="scatter", x=[1], y=[0], mode="text", text=['a & b "c"'],
-                 textfont=dict(color='red" onmouseover="x'))
+def test_text_is_escaped_and_a_colour_must_be_a_colour():
+    trace = dict(type="scatter", x=[1], y=[0], mode="text", text=['a & b "c"\nd'])
     out = to_html({"data": [trace], "layout": {**LAYOUT, "title": dict(text="x & y")}})
-    assert 'fill="red&quot; onmouseover=&quot;x"' in out and "onmouseover=\"" not in out
-    assert "a &amp; b" in out and "x &amp; y" in out
+    assert "a &amp; b \"c\" d" in out and "x &amp; y" in out     # a newline is a space, as in Plotly
     ET.fromstring(out)   # still one well-formed element
+    for where in ("textfont", "marker"):
+        bad = dict(trace, mode="markers+text", **{where: dict(color='red" onmouseover="x')})
+        with pytest.raises(ValueError, match="colour"):
+            to_html({"data": [bad], "layout": LAYOUT})
+    legend = dict(type="scatter", x=[None], y=[None], mode="markers", name="n",
+                  marker=dict(color='red;"><img src=x onerror=alert(1)>'))
+    with pytest.raises(ValueError, match="colour"):
+        to_html({"data": [legend], "layout": {**LAYOUT, "showlegend": True}})
+
+
+@pytest.mark.parametrize("label", ["<b>x</sub>", "a</b>", "<sub>1", "<span style='color:red'>x"])
+def test_every_end_tag_closes_the_tag_last_opened(label):
+    trace = dict(type="scatter", x=[1], y=[0], mode="text", text=[label])
+    with pytest.raises(ValueError, match="unsupported"):
+        to_html({"data": [trace], "layout": LAYOUT})
+    with pytest.raises(ValueError, match="unsupported"):
+        to_html({"data": [], "layout": {**LAYOUT, "title": dict(text=label)}})
+
+
+def test_dashes_and_open_markers_as_plotly_draws_them():
+    # drawing.dashStyle: "dot" is max(width, 3) on and off, "dash" three times that
+    dotted = dict(type="path", path="M0,0 L1,0", line=dict(color="#C8C8C8", width=2, dash="dot"))
+    dashed = dict(type="path", path="M0,0 L1,0", line=dict(color="#C8C8C8", width=4, dash="dash"))
+    groups = svg(drawn(shapes=[dotted, dashed])).findall(f"{SVG}g")
+    assert [g.get("stroke-dasharray") for g in groups] == ["3 3", "12 12"]
+    # an open marker keeps a 1 px outline in its colour when its line sets no width
+    ring = dict(type="scatter", x=[1], y=[0], mode="markers", marker=dict(size=10, symbol="circle-open", color="red"))
+    circle = svg(drawn([ring])).find(f"{SVG}circle")
+    assert (circle.get("fill"), circle.get("stroke"), circle.get("stroke-width")) == ("none", "red", "1")
+
+
+def test_tooltips_keep_lines_and_write_indices_as_unicode():
+    dot = dict(type="scatter", x=[1], y=[0], mode="markers", hoverinfo="text", marker=dict(size=6, opacity=0),
+               hovertext=["w<sup>(0)</sup><sub>12</sub> = 0.5<br>∂L/∂w = 2.5e−8"])
+    circle = svg(drawn([dot])).find(f"{SVG}circle")
+    assert circle.find(f"{SVG}title").text == "w⁽⁰⁾₁₂ = 0.5\n∂L/∂w = 2.5e−8"
+    assert float(circle.get("r")) == 10      # an invisible dot that only carries a tooltip is easier to point at

@@ -32,19 +32,31 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from . import colors
+from .notation import subscript, superscript
 from .plot_text import LINE, THEME
 
 _TAG = re.compile(r"(<[^>]*>)")
-CAP_SHIFT = 0.35   # em from the middle of a line down to its baseline: where Plotly puts it (plot_text sizes for it)
+BASELINE = 0.35   # em from the middle of a line of text down to its baseline: the ink then fills the box plot_text
+                  # sizes for the line (tests/test_browser_classroom.py measures labels inside their boxes)
+# Plotly's own shifts of a subscript and a superscript (svg_text_utils.js), in em of the smaller text, then back in
+# em of the line's: a tspan's dy, which every browser honours (Firefox ignores baseline-shift)
+SHIFT = MappingProxyType({"sub": ("0.3em", "-0.21em"), "sup": ("-0.6em", "0.42em")})
 _STYLE = re.compile(r"<span style=['\"]([^'\"]*)['\"]>")
+_COLOR = re.compile(r"#[0-9A-Fa-f]{3,8}|rgba?\([0-9., ]+\)|[a-z]+")
+_NUMBER = r"-?[0-9.]+(?:e-?[0-9]+)?"
+_SEGMENTS = re.compile(rf"(\s*M\s*{_NUMBER},{_NUMBER}\s*L\s*{_NUMBER},{_NUMBER})*\s*")
 _SUPPORTED_MODES = frozenset({"lines", "markers", "text", "markers+text"})
+HOVER_REACH = 10   # px: the least radius of an invisible marker that only carries a tooltip (Plotly's reach is 20)
+TEXT_GAP = 2       # px between a marker and the text under it
+TICK_GAP = 6       # px between the plot area and an x axis's tick labels
 # a tspan's paint, in CSS
 _CSS = MappingProxyType({"fill": "color:", "font_size": "font-size:", "font_weight": "font-weight:"})
 
 
 def show(fig: go.Figure | dict) -> None:
     """Draw the diagram in the page, at the width of its column. Through st.markdown: st.html's sanitiser drops SVG.
-    The HTML is built here from the figure builders' own labels and numbers, every text escaped."""
+    The HTML is built here from the figure builders' own labels and numbers: every text and attribute escaped, every
+    colour checked, any markup but <b>, <br>, <sub>, <sup> and <span style> refused."""
     st.markdown(to_html(fig), unsafe_allow_html=True)
 
 
@@ -63,6 +75,13 @@ def _each(value, n: int) -> list:
     return list(value) if isinstance(value, (list, tuple)) else [value] * n
 
 
+def _color(value: str) -> str:
+    """A colour as the builders write it (#hex, rgb(a)(...), a name); anything else is refused, not passed on."""
+    if not isinstance(value, str) or not _COLOR.fullmatch(value):
+        raise ValueError(f"unsupported colour: {value!r}")
+    return value
+
+
 # -- text ------------------------------------------------------------------------------------------------------
 def _span_style(style: str) -> dict[str, str]:
     out = {}
@@ -70,10 +89,10 @@ def _span_style(style: str) -> dict[str, str]:
         key, _, value = part.partition(":")
         key, value = key.strip().lower(), value.strip()
         if key == "color":
-            out["fill"] = value
-        elif key == "font-size":
+            out["fill"] = _color(value)
+        elif key == "font-size" and re.fullmatch(r"[0-9.]+(px)?", value):
             out["font_size"] = value.removesuffix("px")
-        elif key == "font-weight":
+        elif key == "font-weight" and value in ("bold", "normal"):
             out["font_weight"] = value
         elif key:
             raise ValueError(f"unsupported style in a label: {part!r}")
@@ -85,50 +104,64 @@ def _lines(text: str) -> list[str]:
 
 
 def _tspans(line: str) -> str:
-    """One line of Plotly pseudo-HTML as SVG tspans (the text escaped)."""
-    out, stack = [], []
+    """One line of Plotly pseudo-HTML as SVG tspans, the text escaped; an end tag must close the tag last opened."""
+    out, open_tags = [], []
     for part in _TAG.split(line):
         if not part:
             continue
         if not part.startswith("<"):
-            out.append(html.escape(part, quote=False))
+            out.append(html.escape(part.replace("\n", " "), quote=False))
             continue
         tag = part.lower()
         if tag.startswith("</"):
-            if stack:
-                out.append(stack.pop())
+            if not open_tags or open_tags[-1] != tag[2:-1]:
+                raise ValueError(f"unsupported markup in a label, {part!r} closes nothing open: {line!r}")
+            name = open_tags.pop()
+            out.append("</tspan>")
+            if name in SHIFT:   # back to the line's baseline (an empty tspan carries no dy: a zero-width space)
+                out.append(f'<tspan dy="{SHIFT[name][1]}">\u200b</tspan>')
             continue
         if tag == "<b>":
+            open_tags.append("b")
             out.append('<tspan font-weight="bold">')
-        elif tag in ("<sub>", "<sup>"):   # Plotly's shifts, in em of the smaller text
-            shift = "-0.3em" if tag == "<sub>" else "0.6em"
-            out.append(f'<tspan baseline-shift="{shift}" font-size="70%">')
+        elif tag in ("<sub>", "<sup>"):
+            open_tags.append(tag[1:-1])
+            out.append(f'<tspan dy="{SHIFT[tag[1:-1]][0]}" font-size="70%">')
         elif match := _STYLE.fullmatch(part):
+            open_tags.append("span")
             out.append(f"<tspan{_attrs(**_span_style(match.group(1)))}>")
         else:
             raise ValueError(f"unsupported tag in a label: {part!r}")
-        stack.append("</tspan>")
-    return "".join(out + stack[::-1])
+    if open_tags:
+        raise ValueError(f"unsupported markup in a label, <{open_tags[-1]}> left open: {line!r}")
+    return "".join(out)
 
 
 def _inline_html(text: str) -> str:
-    """Pseudo-HTML for an HTML context (title, legend): its tags are HTML's own; the rest is escaped."""
-    out = []
+    """Pseudo-HTML for an HTML context (title, legend): its tags are HTML's own, each end tag closing the tag last
+    opened; the rest is escaped."""
+    out, open_tags = [], []
     for part in _TAG.split(str(text)):
-        if part.startswith("<"):
-            tag = part.lower()
-            if tag in ("<b>", "</b>", "<sub>", "</sub>", "<sup>", "</sup>", "</span>"):
-                out.append(tag)
-            elif tag == "<br>":
-                out.append("<br/>")
-            elif match := _STYLE.fullmatch(part):
-                css = ";".join(_CSS[k] + v + ("px" if k == "font_size" else "")
-                               for k, v in _span_style(match.group(1)).items())
-                out.append(f'<span style="{html.escape(css)}">')
-            else:
-                raise ValueError(f"unsupported tag in a title or legend: {part!r}")
+        if not part.startswith("<"):
+            out.append(html.escape(part.replace("\n", " "), quote=False))
+            continue
+        tag = part.lower()
+        if tag == "<br>":
+            out.append("<br/>")
+        elif tag in ("<b>", "<sub>", "<sup>"):
+            open_tags.append(tag[1:-1])
+            out.append(tag)
+        elif match := _STYLE.fullmatch(part):
+            open_tags.append("span")
+            css = ";".join(_CSS[k] + v + ("px" if k == "font_size" else "")
+                           for k, v in _span_style(match.group(1)).items())
+            out.append(f'<span style="{html.escape(css)}">')
+        elif tag.startswith("</") and open_tags and open_tags[-1] == tag[2:-1]:
+            out.append(f"</{open_tags.pop()}>")
         else:
-            out.append(html.escape(part, quote=False))
+            raise ValueError(f"unsupported tag in a title or legend: {part!r}")
+    if open_tags:
+        raise ValueError(f"unsupported markup in a title or legend, <{open_tags[-1]}> left open: {text!r}")
     return "".join(out)
 
 
@@ -139,10 +172,10 @@ def _text(x: str, y: float, text: str, size: float, color: str, *, below: float 
     lines = _lines(text)
     step = LINE * size
     middle = y + below + step / 2 if below is not None else y - step * (len(lines) - 1) / 2   # of the first line
-    baseline = middle + CAP_SHIFT * size
+    baseline = middle + BASELINE * size
     spans = "".join(f'<tspan{_attrs(x=x, y=_num(baseline + i * step))}>{_tspans(line)}</tspan>'
                     for i, line in enumerate(lines))
-    attrs = _attrs(font_size=_num(size), fill=color, text_anchor="middle")
+    attrs = _attrs(font_size=_num(size), fill=_color(color), text_anchor="middle")
     return f"<text{_attrs(**{'class': cls})}{attrs}>{spans}</text>"
 
 
@@ -156,8 +189,12 @@ class _Frame:
         self.t, self.b = margin.get("t", 100), margin.get("b", 80)
         self.height = layout.get("height", 450)
         self.plot_h = self.height - self.t - self.b
-        self.x0, self.x1 = layout.get("xaxis", {}).get("range") or (0, 1)
-        self.y0, self.y1 = layout.get("yaxis", {}).get("range") or (0, 1)
+        for name in ("xaxis", "yaxis"):
+            axis = layout.get(name, {})
+            if not axis.get("range") or axis.get("type", "linear") != "linear" or "autorange" in axis:
+                raise ValueError(f"unsupported {name}: a diagram's axes are linear with a range given ({axis})")
+        self.x0, self.x1 = layout["xaxis"]["range"]
+        self.y0, self.y1 = layout["yaxis"]["range"]
         self.font = layout.get("font", {}).get("size", THEME["text"])   # the size of text that sets none
 
     def x(self, v: float) -> str:
@@ -175,20 +212,26 @@ def _segments(xs: Sequence, ys: Sequence) -> Iterable[tuple[float, float, float,
 
 
 def _stroke(line: dict) -> dict:
+    """A line's stroke, dashed as Plotly dashes it (drawing.dashStyle: at least 3 px on and off)."""
     width = line.get("width", 2)
-    dash = {"dot": f"{_num(width)} {_num(2 * width)}", "dash": f"{_num(3 * width)} {_num(2 * width)}",
-            None: None, "solid": None}[line.get("dash")]
-    return dict(stroke=line.get("color", colors.INK), stroke_width=_num(width), stroke_dasharray=dash)
+    on = max(width, 3)
+    dashes = {"dot": f"{_num(on)} {_num(on)}", "dash": f"{_num(3 * on)} {_num(3 * on)}", None: None, "solid": None}
+    if line.get("dash") not in dashes:
+        raise ValueError(f"unsupported dash: {line.get('dash')!r}")
+    return dict(stroke=_color(line.get("color", colors.INK)), stroke_width=_num(width),
+                stroke_dasharray=dashes[line.get("dash")])
 
 
 def _lines_svg(fr: _Frame, xs, ys, line: dict) -> str:
-    stroke = _attrs(**_stroke(line), stroke_linecap="round" if line.get("width", 2) >= 6 else None)
+    stroke = _attrs(**_stroke(line))
     return f"<g{stroke}>" + "".join(f"<line{_attrs(x1=fr.x(a), y1=_num(fr.y(b)), x2=fr.x(c), y2=_num(fr.y(d)))}/>"
                                      for a, b, c, d in _segments(xs, ys)) + "</g>"
 
 
 def _path_points(path: str) -> tuple[list, list]:
     """The x, y lists (with None between segments) of a path of "M x,y L x,y" segments (plot_text.path)."""
+    if not _SEGMENTS.fullmatch(path):
+        raise ValueError(f"unsupported path (straight \"M x,y L x,y\" segments only): {path[:80]!r}")
     xs, ys = [], []
     for segment in re.findall(r"M\s*([^ML]+?)\s*L\s*([^ML]+?)\s*(?=M|$)", path.strip()):
         for point in segment:
@@ -201,6 +244,9 @@ def _path_points(path: str) -> tuple[list, list]:
 
 
 def _shape(fr: _Frame, shape: dict) -> str:
+    if ((shape.get("xref", "x"), shape.get("yref", "y")) != ("x", "y") or shape.get("opacity", 1) != 1
+            or shape.get("layer", "above") not in ("above", "below")):
+        raise ValueError(f"unsupported shape: opaque, in data coordinates, above or below the traces ({shape})")
     if shape.get("type") == "path":
         return _lines_svg(fr, *_path_points(shape["path"]), shape.get("line", {}))
     if shape.get("type") == "rect" and shape.get("xsizemode") == "pixel" and shape.get("ysizemode") == "pixel":
@@ -208,28 +254,39 @@ def _shape(fr: _Frame, shape: dict) -> str:
         x0, x1, y0, y1 = shape["x0"], shape["x1"], shape["y0"], shape["y1"]
         width = line.get("width", 0)
         attrs = _attrs(x=fr.x(shape["xanchor"]), y=_num(fr.y(shape["yanchor"]) - y1), width=_num(x1 - x0),
-                       height=_num(y1 - y0), transform=f"translate({_num(x0)} 0)", fill=shape.get("fillcolor", "none"),
-                       stroke=line.get("color") if width else None, stroke_width=_num(width) if width else None)
+                       height=_num(y1 - y0), transform=f"translate({_num(x0)} 0)",
+                       fill=_color(shape.get("fillcolor", "none")),
+                       stroke=_color(line["color"]) if width else None, stroke_width=_num(width) if width else None)
+        if x1 < x0 or y1 < y0 or line.get("dash") not in (None, "solid"):
+            raise ValueError(f"unsupported rect: x0 <= x1, y0 <= y1, a solid border ({shape})")
         return f"<rect{attrs}/>"
     raise ValueError(f"unsupported shape: {shape.get('type')} {shape.get('xsizemode')}")
 
 
 def _tooltip(hover: str | None) -> str:
-    """A hover text as the element's tooltip: lines kept, other tags dropped."""
+    """A hover text as the element's tooltip: its lines kept, sub- and superscript digits as Unicode's (w⁽⁰⁾₁₂), the
+    other tags dropped."""
     if not hover:
         return ""
-    return f"<title>{html.escape(_TAG.sub('', hover.replace('<br>', chr(10))), quote=False)}</title>"
+    text = re.sub(r"<sub>(.*?)</sub>", lambda m: subscript(m.group(1)), hover)
+    text = re.sub(r"<sup>(.*?)</sup>", lambda m: superscript(m.group(1)), text)
+    lines = [html.escape(_TAG.sub("", line).replace("\n", " "), quote=False) for line in text.split("<br>")]
+    return f"<title>{'&#10;'.join(lines)}</title>"
 
 
 def _marker(x: str, y: float, size: float, symbol: str, fill: str, line_color: str | None, line_width: float,
             opacity: float, hover: str | None) -> str:
-    openness = symbol.endswith("-open")
+    is_open = symbol.endswith("-open")
     base = symbol.removesuffix("-open")
-    paint = dict(fill="none" if openness else fill, stroke=(fill if openness else line_color) if line_width else None,
+    if is_open:   # Plotly draws an open marker's outline in its colour, at least 1 px
+        line_color, line_width = fill, line_width or 1
+    paint = dict(fill="none" if is_open else _color(fill), stroke=_color(line_color) if line_width else None,
                  stroke_width=_num(line_width) if line_width else None,
                  opacity=_num(opacity) if opacity != 1 else None,
                  pointer_events="all" if hover else None)
     tip = _tooltip(hover)
+    if hover and opacity == 0:   # only there to be pointed at: easier to find than its drawn size
+        size = max(size, 2 * HOVER_REACH)
     if base == "circle":
         return f"<circle{_attrs(cx=x, cy=_num(y), r=_num(size / 2), **paint)}>{tip}</circle>"
     if base == "square":
@@ -243,10 +300,12 @@ def _arrows(fr: _Frame, trace: dict, defs: dict[tuple, tuple[str, str]]) -> str:
     """Arrowheads pointing along each segment from the previous point, `standoff` pixels short of the point: SVG
     markers at the end of an unstroked line, which the browser turns with the line whatever the column's width."""
     marker = trace["marker"]
+    if marker.get("angleref") != "previous":
+        raise ValueError(f"unsupported arrow: pointing along the segment from the previous point only ({marker})")
     xs, ys = trace["x"], trace["y"]
     n = len(xs)
     sizes, standoffs = _each(marker.get("size", 6), n), _each(marker.get("standoff", 0), n)
-    color = marker.get("color", colors.INK)
+    color = _color(marker.get("color", colors.INK))
     out = []
     for i in range(1, n):
         if not sizes[i] or None in (xs[i - 1], ys[i - 1], xs[i], ys[i]):
@@ -255,7 +314,8 @@ def _arrows(fr: _Frame, trace: dict, defs: dict[tuple, tuple[str, str]]) -> str:
         if key not in defs:
             length, half, back = sizes[i], 0.32 * sizes[i], standoffs[i]
             # named by what it draws: two diagrams on a page may both define it, alike
-            name = "bp-arrow-" + "-".join(re.sub(r"\W", "", str(v)) for v in key)
+            name = "bp-arrow-" + "-".join(re.sub(r"\W", "_", _num(v) if isinstance(v, (int, float)) else v)
+                                          for v in key)
             head = f"M{_num(-back)},0 L{_num(-back - length)},{_num(-half)} L{_num(-back - length)},{_num(half)} Z"
             marker_attrs = _attrs(id=name, markerUnits="userSpaceOnUse", orient="auto", overflow="visible", refX=0,
                                   refY=0)
@@ -267,10 +327,12 @@ def _arrows(fr: _Frame, trace: dict, defs: dict[tuple, tuple[str, str]]) -> str:
 
 
 def _trace(fr: _Frame, trace: dict, defs: dict) -> str:
-    if trace.get("type", "scatter") != "scatter" or trace.get("mode", "markers") not in _SUPPORTED_MODES:
-        raise ValueError(f"unsupported trace: {trace.get('type')} {trace.get('mode')}")
+    if trace.get("type", "scatter") != "scatter" or trace.get("mode") not in _SUPPORTED_MODES:
+        raise ValueError(f"unsupported trace: {trace.get('type')} {trace.get('mode')} (a scatter with its mode given)")
+    if trace.get("visible", True) is not True or trace.get("opacity", 1) != 1:
+        raise ValueError(f"unsupported trace: visible and opaque only ({trace.get('visible')}, {trace.get('opacity')})")
     xs, ys = list(trace.get("x", [])), list(trace.get("y", []))
-    mode = trace.get("mode", "markers").split("+")
+    mode = trace["mode"].split("+")
     out = []
     if "lines" in mode:
         out.append(_lines_svg(fr, xs, ys, trace.get("line", {})))
@@ -292,9 +354,10 @@ def _trace(fr: _Frame, trace: dict, defs: dict) -> str:
         position = trace.get("textposition", "middle center")
         if position not in ("middle center", "bottom center"):
             raise ValueError(f"unsupported text position: {position!r}")
-        gaps = _each(marker.get("size", 6), n) if position == "bottom center" else [None] * n
-        out += [_text(fr.x(x), fr.y(y), text, s, c, below=None if gap is None else gap / 2 + 2)
-                for x, y, text, s, c, gap in zip(xs, ys, trace.get("text", []), sizes, fills, gaps)
+        under = position == "bottom center"
+        gaps = _each(marker.get("size", 6) if "markers" in mode else 0, n) if under else [None] * n
+        out += [_text(fr.x(x), fr.y(y), text, s, c, below=None if gap is None else gap / 2 + TEXT_GAP)
+                for x, y, text, s, c, gap in zip(xs, ys, _each(trace.get("text", ""), n), sizes, fills, gaps)
                 if None not in (x, y) and text]
     return "".join(out)
 
@@ -308,7 +371,7 @@ def _legend(fr: _Frame, data: list[dict], layout: dict) -> str:
         if not trace.get("name") or trace.get("showlegend") is False:
             continue
         marker = trace.get("marker", {})
-        symbol, color = marker.get("symbol", "circle"), marker.get("color", colors.INK)
+        symbol, color = marker.get("symbol", "circle"), _color(marker.get("color", colors.INK))
         open_ = symbol.endswith("-open")
         swatch = (f"display:inline-block;width:{_num(0.8 * size)}px;height:{_num(0.8 * size)}px;"
                   f"box-sizing:border-box;border:2px solid {color};background:{'white' if open_ else color};"
@@ -327,7 +390,7 @@ def _ticks(fr: _Frame, layout: dict) -> str:
     if axis.get("visible", True) is False or not axis.get("tickvals"):
         return ""
     size = axis.get("tickfont", {}).get("size", fr.font)
-    return "".join(_text(fr.x(v), fr.plot_h + 6 + LINE * size / 2, text, size, colors.INK, cls="bp-tick")
+    return "".join(_text(fr.x(v), fr.plot_h + TICK_GAP + LINE * size / 2, text, size, colors.INK, cls="bp-tick")
                    for v, text in zip(axis["tickvals"], axis.get("ticktext", axis["tickvals"])))
 
 
@@ -336,9 +399,9 @@ def to_html(fig: go.Figure | dict) -> str:
     area as an SVG that fills the column's width between the margins."""
     spec = fig.to_plotly_json() if isinstance(fig, go.Figure) else fig
     data, layout = list(spec.get("data", [])), dict(spec.get("layout", {}))
-    drawn_elsewhere = {"annotations", "images", "sliders", "updatemenus"} & set(layout)
-    if any(layout[key] for key in drawn_elsewhere):
-        raise ValueError(f"unsupported in a diagram: {sorted(drawn_elsewhere)}")
+    unsupported = sorted(key for key in ("annotations", "images", "sliders", "updatemenus") if layout.get(key))
+    if unsupported:
+        raise ValueError(f"unsupported in a diagram: {unsupported}")
     fr = _Frame(layout)
     shapes = layout.get("shapes", [])
     defs: dict[tuple, tuple[str, str]] = {}
@@ -350,15 +413,15 @@ def to_html(fig: go.Figure | dict) -> str:
 
     title = layout.get("title", {})
     title = title if isinstance(title, dict) else {"text": title}
-    heading, name = "", ""
+    heading, aria = "", ""
     if title.get("text"):
         size = title.get("font", {}).get("size", THEME["title"])
         heading = (f'<div class="bp-diagram-title" style="position:absolute;left:0;top:8px;font-size:{_num(size)}px;'
                    f'font-weight:600;line-height:{LINE}">{_inline_html(title["text"])}</div>')
-        name = f' role="img" aria-label="{html.escape(" ".join(_TAG.sub(" ", title["text"]).split()), quote=True)}"'
+        aria = f' role="img" aria-label="{html.escape(" ".join(_TAG.sub(" ", title["text"]).split()), quote=True)}"'
     svg = (f'<svg xmlns="http://www.w3.org/2000/svg" style="position:absolute;left:{_num(fr.l)}px;top:{_num(fr.t)}px;'
            f'width:calc(100% - {_num(fr.l + fr.r)}px);height:{_num(fr.plot_h)}px;overflow:visible">'
            f"{marker_defs}{body}</svg>")
-    return (f'<div class="bp-diagram"{name} style="position:relative;'
+    return (f'<div class="bp-diagram"{aria} style="position:relative;'
             f'height:{_num(fr.height)}px;color:{colors.INK};background:white">{heading}{svg}{_legend(fr, data, layout)}'
             "</div>")
