@@ -103,65 +103,64 @@ def _lines(text: str) -> list[str]:
     return str(text).split("<br>")
 
 
-def _tspans(line: str) -> str:
-    """One line of Plotly pseudo-HTML as SVG tspans, the text escaped; an end tag must close the tag last opened."""
-    out, open_tags = [], []
-    for part in _TAG.split(line):
-        if not part:
-            continue
-        if not part.startswith("<"):
-            out.append(html.escape(part.replace("\n", " "), quote=False))
-            continue
+def _tokens(text: str, where: str):
+    """Plotly pseudo-HTML as (kind, name, style): ("text", the text escaped, None), ("open", "b" | "sub" | "sup" |
+    "span", a span's style), ("close", the tag's name, None), ("br", None, None). Any other tag is refused, and an end
+    tag must close the tag last opened: `where` names the text in the error."""
+    open_tags = []
+    for part in _TAG.split(str(text)):
         tag = part.lower()
-        if tag.startswith("</"):
-            if not open_tags or open_tags[-1] != tag[2:-1]:
-                raise ValueError(f"unsupported markup in a label, {part!r} closes nothing open: {line!r}")
-            name = open_tags.pop()
-            out.append("</tspan>")
-            if name in SHIFT:   # back to the line's baseline (an empty tspan carries no dy: a zero-width space)
-                out.append(f'<tspan dy="{SHIFT[name][1]}">\u200b</tspan>')
-            continue
-        if tag == "<b>":
-            open_tags.append("b")
-            out.append('<tspan font-weight="bold">')
-        elif tag in ("<sub>", "<sup>"):
+        if not part.startswith("<"):
+            if part:
+                yield "text", html.escape(part.replace("\n", " "), quote=False), None
+        elif tag == "<br>":
+            yield "br", None, None
+        elif tag in ("<b>", "<sub>", "<sup>"):
             open_tags.append(tag[1:-1])
-            out.append(f'<tspan dy="{SHIFT[tag[1:-1]][0]}" font-size="70%">')
+            yield "open", tag[1:-1], None
         elif match := _STYLE.fullmatch(part):
             open_tags.append("span")
-            out.append(f"<tspan{_attrs(**_span_style(match.group(1)))}>")
+            yield "open", "span", _span_style(match.group(1))
+        elif tag.startswith("</") and open_tags and open_tags[-1] == tag[2:-1]:
+            yield "close", open_tags.pop(), None
         else:
-            raise ValueError(f"unsupported tag in a label: {part!r}")
+            raise ValueError(f"unsupported markup in {where}: {part!r} in {text!r}")
     if open_tags:
-        raise ValueError(f"unsupported markup in a label, <{open_tags[-1]}> left open: {line!r}")
+        raise ValueError(f"unsupported markup in {where}: <{open_tags[-1]}> left open in {text!r}")
+
+
+def _tspans(line: str) -> str:
+    """One line of a label as SVG tspans."""
+    out = []
+    for kind, name, style in _tokens(line, "a label"):
+        if kind == "text":
+            out.append(name)
+        elif kind == "open" and name in SHIFT:
+            out.append(f'<tspan dy="{SHIFT[name][0]}" font-size="70%">')
+        elif kind == "open":
+            out.append(f"<tspan{_attrs(**style)}>" if name == "span" else '<tspan font-weight="bold">')
+        elif kind == "close":
+            # after a shifted tspan, one back to the line's baseline (an empty tspan's dy moves nothing: it holds a
+            # zero-width space)
+            out.append("</tspan>" + (f'<tspan dy="{SHIFT[name][1]}">\u200b</tspan>' if name in SHIFT else ""))
+        else:
+            raise ValueError(f"unsupported markup in a label: a line break inside a line {line!r}")
     return "".join(out)
 
 
 def _inline_html(text: str) -> str:
-    """Pseudo-HTML for an HTML context (title, legend): its tags are HTML's own, each end tag closing the tag last
-    opened; the rest is escaped."""
-    out, open_tags = [], []
-    for part in _TAG.split(str(text)):
-        if not part.startswith("<"):
-            out.append(html.escape(part.replace("\n", " "), quote=False))
-            continue
-        tag = part.lower()
-        if tag == "<br>":
+    """A title or a legend's name as HTML: its tags are HTML's own; the text escaped."""
+    out = []
+    for kind, name, style in _tokens(text, "a title or legend"):
+        if kind == "text":
+            out.append(name)
+        elif kind == "br":
             out.append("<br/>")
-        elif tag in ("<b>", "<sub>", "<sup>"):
-            open_tags.append(tag[1:-1])
-            out.append(tag)
-        elif match := _STYLE.fullmatch(part):
-            open_tags.append("span")
-            css = ";".join(_CSS[k] + v + ("px" if k == "font_size" else "")
-                           for k, v in _span_style(match.group(1)).items())
+        elif kind == "open" and style is not None:
+            css = ";".join(_CSS[k] + v + ("px" if k == "font_size" else "") for k, v in style.items())
             out.append(f'<span style="{html.escape(css)}">')
-        elif tag.startswith("</") and open_tags and open_tags[-1] == tag[2:-1]:
-            out.append(f"</{open_tags.pop()}>")
         else:
-            raise ValueError(f"unsupported tag in a title or legend: {part!r}")
-    if open_tags:
-        raise ValueError(f"unsupported markup in a title or legend, <{open_tags[-1]}> left open: {text!r}")
+            out.append(f"<{'/' if kind == 'close' else ''}{name}>")
     return "".join(out)
 
 
