@@ -19,7 +19,10 @@ same picture is a few hundred elements the browser draws in one pass.
 
 As with Plotly and a chart at the column's full width, a figure keeps its height and its text and marker
 sizes in pixels and stretches horizontally: x positions are percentages of the plot area's width, y positions
-pixels. Anything else in a figure is an error (ValueError), so a diagram cannot silently lose part of itself.
+pixels. What would change the picture and is not drawn here (another trace type, mode, symbol, shape, dash or
+axis type; a hidden or translucent trace; other markup; a colour that is not one) is an error (ValueError), so a
+diagram cannot silently lose part of itself. What only concerns Plotly's own interaction (hovermode, dragmode,
+fixedrange, customdata, meta) or its page (backgrounds, the title's and legend's exact placement) is not read.
 """
 from __future__ import annotations
 
