@@ -50,7 +50,8 @@ def main(argv=None) -> None:
         profile = cdp.send("Profiler.stop")["profile"]
         browser.close()
 
-    print("slider -> done ms:" if args.inputs else "Next -> done ms:", [round(r["done"]) for r in runs], " long tasks ms:",
+    action = "slider" if args.inputs else "Next"
+    print(f"{action} -> done ms:", [round(r["done"]) for r in runs], " long tasks ms:",
           [round(r.get("long_tasks") or 0) for r in runs], " last message ms:",
           [round(r["last_message"] or 0) for r in runs])
     nodes = {n["id"]: n for n in profile["nodes"]}
