@@ -234,14 +234,11 @@ def _path_points(path: str) -> tuple[list, list]:
     """The x, y lists (with None between segments) of a path of "M x,y L x,y" segments (plot_text.path)."""
     if not _SEGMENTS.fullmatch(path):
         raise ValueError(f"unsupported path (straight \"M x,y L x,y\" segments only): {path[:80]!r}")
+    numbers = [float(v) for v in re.findall(_NUMBER, path)]   # x0, y0, x1, y1 of each segment in turn
     xs, ys = [], []
-    for segment in re.findall(r"M\s*([^ML]+?)\s*L\s*([^ML]+?)\s*(?=M|$)", path.strip()):
-        for point in segment:
-            x, y = point.split(",")
-            xs.append(float(x))
-            ys.append(float(y))
-        xs.append(None)
-        ys.append(None)
+    for i in range(0, len(numbers), 4):
+        xs += [numbers[i], numbers[i + 2], None]
+        ys += [numbers[i + 1], numbers[i + 3], None]
     return xs, ys
 
 
