@@ -4,11 +4,12 @@ Run with ``python -m streamlit run app.py``.
 """
 import streamlit as st
 
-from pages.ui import classroom
+from pages.ui import classroom, server
 from pages.ui.i18n import t
 from pages.ui.lessons import HOME_FILE, HOME_ICON, LESSONS
 
 st.set_page_config(page_title="Backprop Lab", layout="wide")
+server.no_delay()   # once per process: Streamlit's WebSocket would wait on Nagle's algorithm (pages/ui/server.py)
 
 home = st.Page(HOME_FILE, title=t("nav.home"), icon=HOME_ICON, default=True)
 lessons = [

@@ -3,11 +3,20 @@
 An empty page with Previous/Next buttons and a "Step k of n" line (the lessons' wording), and one
 sidebar slider whose value is shown in the main area, so that a click, a slider move and a first load
 can each be timed against the same thing done by an app that does no work at all. A plain rerun, no
-fragment: this is what "as fast as an empty Streamlit page" means.
+fragment: this is what "as fast as an empty Streamlit page" means. It runs with the app's server settings: the
+repository's .streamlit/config.toml, and TCP_NODELAY on its sockets (pages/ui/server.py), as the app sets it.
 
     python -m streamlit run benchmarks/floor_app.py
 """
+import sys
+from pathlib import Path
+
 import streamlit as st
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from pages.ui import server  # noqa: E402
+
+server.no_delay()
 
 N = 1000  # never reached by a benchmark run: Next is always enabled
 

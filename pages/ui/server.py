@@ -1,0 +1,50 @@
+"""A setting of the server process that Streamlit leaves at a costly default, made once from the app.
+
+**No Nagle delay on the WebSocket.** Streamlit 1.67 binds its listening socket itself, without naming the TCP
+protocol (`socket.socket(family, SOCK_STREAM)`, proto 0), and asyncio sets TCP_NODELAY only on sockets whose proto is
+IPPROTO_TCP: so every student's WebSocket runs Nagle's algorithm. A rerun sends dozens of small messages; with
+Nagle, one written while an earlier one is still unacknowledged waits for that acknowledgement, which the browser's
+TCP delays by up to 40 ms. A click right after the previous step had arrived took 48 ms instead of 14
+(benchmarks/load.py; docs/performance.md, change 10). `no_delay` sets TCP_NODELAY on the listening socket, which
+connections accepted afterwards inherit (Linux, BSD), and on the connections already open.
+"""
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import Iterator
+
+_FD_DIRS = ("/proc/self/fd", "/dev/fd")   # the process's open files, Linux then BSD and macOS
+_no_delay_done = False
+
+
+def _tcp_sockets() -> Iterator[socket.socket]:
+    """Each TCP socket the process has open, as a duplicate (closed after use; options set on it are the socket's)."""
+    fd_dir = next((d for d in _FD_DIRS if os.path.isdir(d)), None)
+    for name in os.listdir(fd_dir) if fd_dir else ():
+        try:
+            copy = os.dup(int(name))
+        except (OSError, ValueError):
+            continue
+        try:
+            sock = socket.socket(fileno=copy)
+        except OSError:   # not a socket
+            os.close(copy)
+            continue
+        with sock:
+            if sock.family in (socket.AF_INET, socket.AF_INET6) and sock.type == socket.SOCK_STREAM:
+                yield sock
+
+
+def no_delay() -> int:
+    """TCP_NODELAY on every TCP socket of the server (once per process); the number of sockets set."""
+    global _no_delay_done
+    if _no_delay_done:
+        return 0
+    _no_delay_done = True
+    count = 0
+    for sock in _tcp_sockets():
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        count += 1
+    return count
+
