@@ -21,3 +21,5 @@ page = st.navigation({"": [home], t("nav.lessons"): lessons})
 classroom.setup(page.url_path)
 classroom.toolbar(page.url_path, lesson=page.url_path in {lesson.url_path for lesson in LESSONS})
 page.run()
+# Once a run has imported new modules (a lesson's first visit), they leave Python's full collections (server.py).
+server.freeze_new_imports()

@@ -1,5 +1,5 @@
-"""pages/ui/server.py: the server's TCP sockets get TCP_NODELAY, the listening one so that later connections
-inherit it, and the connections already open."""
+"""pages/ui/server.py: the server's TCP sockets get TCP_NODELAY (the listening one, so that later connections
+inherit it, and the connections already open), and the heap is frozen once per new set of imports."""
 import socket
 
 import pytest
@@ -55,3 +55,18 @@ def test_files_that_are_not_tcp_sockets_are_left_alone(fresh, tmp_path):
         f.write("still open")
         a.sendall(b"x")
         assert b.recv(1) == b"x"
+
+
+def test_the_heap_is_frozen_once_per_new_set_of_imports(monkeypatch):
+    import gc
+    import sys
+
+    monkeypatch.setattr(server, "_modules_at_last_freeze", 0)
+    try:
+        assert server.freeze_new_imports()
+        assert gc.get_freeze_count() > 1000   # the modules' objects, now skipped by every collection
+        assert not server.freeze_new_imports()   # nothing imported since
+        monkeypatch.setitem(sys.modules, "a_module_imported_since", type(sys)("a_module_imported_since"))
+        assert server.freeze_new_imports()
+    finally:
+        gc.unfreeze()
