@@ -31,7 +31,6 @@ D = P.DEEP
 HIDDEN = ("sigmoid", "relu", "tanh", "identity")
 OUTPUTS = ("sigmoid", "identity", "softmax")
 COMPARED = ("sigmoid", "relu")
-CHART = MappingProxyType({"displayModeBar": False})
 # network_figure labels every weight and unit; beyond this many labels it takes over half a second to build
 # (Plotly adds annotations one by one) and the labels overlap, so larger networks get the compact picture.
 LABELLED_MAX = 60
@@ -300,11 +299,16 @@ def sizes_figure(curves: dict[str, tuple[float, ...]]) -> go.Figure:
                 name=t(f"{T}.norms.zero", act=t(f"activation.{act}")),
                 marker=dict(symbol="x", size=12, color=style["color"])))
     n = max(len(norms) for norms in curves.values())
+    zeros = any(v == 0 for norms in curves.values() for v in norms)
+    shown = [v for v in positive if math.isfinite(v)] + ([floor] if zeros else [])
+    low, high = math.log10(min(shown, default=floor)), math.log10(max(shown, default=1.0))
+    pad = max(0.08 * (high - low), 0.1)   # decades: about what Plotly's autorange leaves around the markers
     fig.update_layout(
         title=dict(text=t(f"{T}.norms.title"), x=0, xanchor="left", font=dict(size=15)),
         xaxis=dict(title=dict(text=t(f"{T}.norms.x")), tickmode="array", tickvals=list(range(n)),
                    ticktext=[f"W<sub>{k}</sub>" for k in range(n)], range=[-0.3, n - 0.7]),
-        yaxis=dict(title=dict(text=t(f"{T}.norms.y")), type="log", exponentformat="power"),
+        yaxis=dict(title=dict(text=t(f"{T}.norms.y")), type="log", exponentformat="power",
+                   range=[low - pad, high + pad]),   # in powers of ten, as Plotly's log axes
         height=380, margin=margins(80, 10, 45, 100), plot_bgcolor="white",
         legend=dict(LEGEND_BELOW),
     )
@@ -319,8 +323,7 @@ def show_sizes(values: dict) -> None:
     compare = st.toggle(t(f"{T}.norms.compare"), key="dn-compare")
     acts = [values["hidden"]] + ([a for a in COMPARED if a != values["hidden"]] if compare else [])
     sizes = {act: layer_sizes(**{**values, "hidden": act}) for act in acts}
-    st.plotly_chart(sizes_figure({act: norms for act, (norms, _) in sizes.items()}), width="stretch",
-                    config=dict(CHART), key="dn-sizes")
+    svg_figure.show(sizes_figure({act: norms for act, (norms, _) in sizes.items()}))
     for act, (norms, dead) in sizes.items():
         name = t(f"activation.{act}")
         if norms[0] > 0 and norms[-1] > 0:

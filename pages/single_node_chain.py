@@ -3,8 +3,6 @@
 Layout and widgets only: the trace, the SymPy derivations, the notes' slips and the loss curves all come
 from bp_core through one cached call.
 """
-from types import MappingProxyType
-
 import plotly.graph_objects as go
 import streamlit as st
 
@@ -21,7 +19,7 @@ from pages.ui.gradcheck import gradient_check
 from pages.ui.i18n import t
 from pages.ui.lessons import lesson
 from pages.ui.network_figure import network_figure
-from pages.ui.notation import plain
+from pages.ui.notation import plain, plain_number
 from pages.ui.plot_text import LEGEND_BELOW, for_projection, margins
 
 PAGE = "sn"
@@ -31,7 +29,6 @@ HIDDEN = ("identity", "relu", "sigmoid", "tanh")
 OUTPUTS = ("identity", "sigmoid")    # softmax over one output is the constant 1: see output_note
 LOSSES = ("half_sse", "mse")         # cross-entropy needs probabilities over classes: see loss_note
 WEIGHTS = ("w1", "w2", "w3")
-CHART = MappingProxyType({"displayModeBar": False})
 
 FIELDS = (
     inputs.Number("sn-x", "x", C["x"], -3.0, 3.0, 0.05),
@@ -63,6 +60,8 @@ def weight_of(step) -> str:
 
 
 def curve_figure(curve, w: str, L_known: bool, slope_known: bool, update_known: bool) -> go.Figure:
+    """L along one weight, its tangent at the weight's value, the point (w, L) and the update's step: drawn as SVG
+    (svg_figure), so its axes' ranges are given and the update's arrow is an arrowhead marker on a segment."""
     sym = f"w<sub>{w[1:]}</sub>"
     fig = go.Figure()
     fig.add_trace(go.Scatter(x=curve.values, y=curve.losses, mode="lines", name=t(f"{T}.curve_line", w=sym),
@@ -72,23 +71,32 @@ def curve_figure(curve, w: str, L_known: bool, slope_known: bool, update_known: 
             x=curve.values, y=curve.tangent, mode="lines", meta="tangent",
             name=t(f"{T}.curve_tangent", w=sym, slope=num(curve.slope)),
             line=dict(color=colors.GRADIENT, width=2, dash="dash")))
+    if update_known and curve.w_new is not None:
+        # the step from (w, L) to (w_new, L(w_new)): its head stops at the diamond's edge
+        fig.add_trace(go.Scatter(x=[curve.w, curve.w_new], y=[curve.loss, curve.loss_new], mode="lines+markers",
+                                 meta="step-arrow", showlegend=False, hoverinfo="skip",
+                                 line=dict(color=colors.INK, width=2),
+                                 marker=dict(symbol="arrow", angleref="previous", size=[0, 12], standoff=[0, 9],
+                                             color=colors.INK)))
     fig.add_trace(go.Scatter(
         x=[curve.w], y=[curve.loss], mode="markers", meta="current",
         name=t(f"{T}.curve_point" if L_known else f"{T}.curve_point_pending", w=sym),
+        hovertext=[f"{w} = {plain_number(curve.w)}" + (f", L = {plain_number(curve.loss)}" if L_known else "")],
+        hoverinfo="text",
         marker=dict(size=13, color=colors.FORWARD if L_known else "white",
                     line=dict(color=colors.FORWARD if L_known else colors.PENDING, width=2))))
     if update_known and curve.w_new is not None:
         fig.add_trace(go.Scatter(x=[curve.w_new], y=[curve.loss_new], mode="markers", meta="updated",
                                  name=t(f"{T}.curve_step", w=sym),
+                                 hovertext=[f"{w}* = {plain_number(curve.w_new)}, L = {plain_number(curve.loss_new)}"],
+                                 hoverinfo="text",
                                  marker=dict(size=13, symbol="diamond", color=colors.FORWARD,
                                              line=dict(color=colors.INK, width=1.5))))
-        fig.add_annotation(x=curve.w_new, y=curve.loss_new, ax=curve.w, ay=curve.loss, xref="x", yref="y",
-                           axref="x", ayref="y", showarrow=True, arrowhead=3, arrowwidth=2,
-                           arrowcolor=colors.INK, text="")
     lo, hi = curve.y_range
     fig.update_layout(
         title=dict(text=t(f"{T}.curve_title", w=sym), x=0, xanchor="left", font=dict(size=15)),
-        xaxis=dict(title=dict(text=t(f"{T}.curve_x", w=sym)), zeroline=False),
+        xaxis=dict(title=dict(text=t(f"{T}.curve_x", w=sym)), zeroline=False,
+                   range=[float(curve.values[0]), float(curve.values[-1])]),
         yaxis=dict(title=dict(text=t(f"{T}.curve_y")), range=[lo, hi]),
         height=380, margin=margins(70, 10, 45, 90), plot_bgcolor="white",
         legend=dict(LEGEND_BELOW),
@@ -112,8 +120,7 @@ def show_curve(trace, curves, k: int, step) -> None:
     L_known = k >= first_index(trace, "L")
     slope_known = k >= first_index(trace, f"dL/d{w}")
     update_known = k >= first_index(trace, f"{w}*")
-    st.plotly_chart(curve_figure(curve, w, L_known, slope_known, update_known), width="stretch", config=dict(CHART),
-                    key="sn-curve-chart")
+    svg_figure.show(curve_figure(curve, w, L_known, slope_known, update_known))
     sym = f"w_{w[1:]}"
     if update_known:
         st.caption(t(f"{T}.curve_caption_update", w=sym, value=num(curve.w), new=num(curve.w_new),

@@ -19,7 +19,7 @@ from bp_core import slips as slip_core
 from bp_core.contour import level_lines
 from bp_core.gradcheck import check_network
 from bp_core.step import Step, matrix, num
-from pages.ui import colors, handout, inputs, predict, slips, stepper
+from pages.ui import colors, handout, inputs, predict, slips, stepper, svg_figure
 from pages.ui.classroom import PICTURE_WIDTH, projecting
 from pages.ui.gradcheck import gradient_check
 from pages.ui.i18n import t
@@ -282,11 +282,14 @@ def steps_figure(updates, k: int, title: str, reveal: bool = True) -> go.Figure:
             x=[now.number - 1, now.number], y=[now.loss_all, now.loss_all_after], mode="markers+lines",
             name=t(f"{T}.plot.this_update"), line=dict(color=colors.GRADIENT, width=3),
             marker=dict(size=11, color=colors.HIGHLIGHT, line=dict(color=colors.INK, width=1.5))))
+    finite = [v for v in ys + [now.loss_all] if math.isfinite(v)] or [0.0]   # a loss that blew up is not drawn
+    lo, hi = min(finite), max(finite)
+    pad = 0.06 * (hi - lo) or 0.1 * abs(hi) or 0.1   # Plotly's autorange leaves about this much around the points
     fig.update_layout(
         title=dict(text=title, x=0, xanchor="left", font=dict(size=15)),
         height=430, margin=margins(80, 10, 40, 100), plot_bgcolor="white",
         xaxis=dict(title=dict(text=t(f"{T}.plot.update")), range=[-0.5, len(updates) + 0.5], gridcolor="#EEEEEE"),
-        yaxis=dict(title=dict(text=t(f"{T}.plot.loss")), gridcolor="#EEEEEE"),
+        yaxis=dict(title=dict(text=t(f"{T}.plot.loss")), gridcolor="#EEEEEE", range=[lo - pad, hi + pad]),
         showlegend=True,  # also while the line is a single point, before update 1 is revealed
         legend=dict(LEGEND_BELOW),
     )
@@ -387,8 +390,8 @@ def show_update(s: Settings, updates, k: int) -> None:
     left, right = st.columns(2)
     left.plotly_chart(boundary_figure(s, grid, title, u.indices), width="stretch", config=dict(CHART),
                       key="tr-step-boundary")
-    right.plotly_chart(steps_figure(updates, k, t(f"{T}.plot.steps_title"), reveal=not hidden), width="stretch",
-                       config=dict(CHART), key="tr-step-loss")
+    with right:
+        svg_figure.show(steps_figure(updates, k, t(f"{T}.plot.steps_title"), reveal=not hidden))
     X, Y = data(s.dataset, s.points, s.noise, s.seed)
     handout.training(PAGE, u, X, Y, s.lr, FIELDS)
     if u.dW is not None:  # this update's gradients, on its mini-batch

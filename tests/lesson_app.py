@@ -47,6 +47,15 @@ def drawn_diagrams():
         svg_figure.to_html = draw
 
 
+def drawn_charts(at: AppTest) -> list[dict]:
+    """The charts with axes the page draws as SVG (pages/ui/svg_figure.py: a visible y axis), as plain JSON like a
+    Plotly chart's spec, in page order: the page is run once more as it stands, with the drawing watched."""
+    with drawn_diagrams() as drawn:
+        at.run()
+    assert not at.exception, at.exception
+    return [fig for fig in drawn if fig["layout"].get("yaxis", {}).get("visible", True) is not False]
+
+
 def chart_specs(at: AppTest) -> list[dict]:
     """The Plotly charts' specs, in page order."""
     return [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]

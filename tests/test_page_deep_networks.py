@@ -6,12 +6,11 @@ the default with a warning that names it."""
 from __future__ import annotations
 
 import base64
-import json
 import time
 from pathlib import Path
 
 import numpy as np
-from lesson_app import counter, drawn_diagrams, gradient_table, open_lesson, shown_latex
+from lesson_app import counter, drawn_charts, drawn_diagrams, gradient_table, open_lesson, shown_latex
 from streamlit.testing.v1 import AppTest
 
 from bp_core import deep
@@ -204,8 +203,7 @@ def array(data) -> np.ndarray:
 
 
 def sizes_chart(at) -> dict:
-    charts = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
-    (spec,) = [c for c in charts if c["layout"].get("yaxis", {}).get("type") == "log"]
+    (spec,) = [c for c in drawn_charts(at) if c["layout"].get("yaxis", {}).get("type") == "log"]
     return spec
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from lesson_app import bare, chart_specs, counter, diagrams_html, open_lesson, shown_latex, walk_both_ways
+from lesson_app import bare, chart_specs, counter, diagrams_html, drawn_charts, open_lesson, shown_latex, walk_both_ways
 from streamlit.testing.v1 import AppTest
 
 from bp_core import Network
@@ -52,7 +52,8 @@ def test_page_opens_with_the_notes_chain():
     assert [title.value for title in at.title] == [t("lessons.single_node_chain.title")]
     _, trace = chain()
     assert counter(at) == f"**{t('steps.counter', k=1, n=len(trace.steps))}**"
-    assert len(diagrams_html(at)) == 1 and len(chart_specs(at)) == 1   # the diagram and the loss curve
+    assert len(diagrams_html(at)) == 2 and not chart_specs(at)   # the diagram and the loss curve, both as SVG
+    assert len(drawn_charts(at)) == 1
 
 
 def test_every_choice_of_activation_output_and_loss():
@@ -120,7 +121,7 @@ def array(data) -> np.ndarray:
 
 def tangent_of(at) -> tuple[str, float]:
     """The curve chart's tangent: its trace name and its slope from two of its points."""
-    spec = chart_specs(at)[0]
+    spec = drawn_charts(at)[0]
     (tangent,) = [d for d in spec["data"] if d.get("meta") == "tangent"]
     xs, ys = array(tangent["x"]), array(tangent["y"])
     return tangent["name"], (ys[-1] - ys[0]) / (xs[-1] - xs[0])
@@ -148,7 +149,7 @@ def test_curve_tangent_slope_is_the_gradient(weight):
 
 def test_tangent_waits_for_its_gradient():
     at = open_page(**{"sn-step": "8"})   # dL/dy: no weight gradient yet
-    spec = chart_specs(at)[0]
+    spec = drawn_charts(at)[0]
     assert not [d for d in spec["data"] if d.get("meta") == "tangent"]
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from lesson_app import bare, counter, open_lesson
+from lesson_app import bare, counter, drawn_charts, open_lesson
 from streamlit.testing.v1 import AppTest
 
 from bp_core import datasets, training
@@ -90,7 +90,9 @@ def test_page_opens_in_step_mode():
     assert [title.value for title in at.title] == [t("lessons.training.title")]
     assert counter(at) == f"**{t('steps.counter', k=1, n=100)}**"
     assert at.radio(key="tr-mode").value == "step"
-    assert len(at.get("plotly_chart")) == 2
+    assert len(at.get("plotly_chart")) == 1   # the boundary; the loss after each update is drawn as SVG
+    (steps,) = drawn_charts(at)
+    assert steps["layout"]["title"]["text"] == t("training.plot.steps_title")
     check_update(at, replay(1)[0], D["points"])
 
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
+import numpy as np
 import pytest
 
 from pages.ui import colors
-from pages.ui.plot_text import path, text_box
+from pages.ui.plot_text import path, text_box, text_size
 from pages.ui.svg_figure import to_html
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -144,8 +145,8 @@ def test_an_x_axis_with_tick_labels_draws_them_under_the_plot_area():
 
 @pytest.mark.parametrize("part", [
     dict(data=[dict(type="bar", x=[1], y=[1])]),
-    dict(data=[dict(type="scatter", x=[1], y=[1], mode="lines+markers+text")]),
-    dict(data=[dict(type="scatter", x=[1], y=[1], mode="markers", marker=dict(symbol="diamond"))]),
+    dict(data=[dict(type="scatter", x=[1], y=[1], mode="lines+none")]),
+    dict(data=[dict(type="scatter", x=[1], y=[1], mode="markers", marker=dict(symbol="star"))]),
     dict(data=[dict(type="scatter", x=[1], y=[1], mode="text", text=["<i>x</i>"])]),
     dict(data=[dict(type="scatter", x=[1], y=[1], mode="text", text=["x"], textposition="top left")]),
     dict(layout=dict(annotations=[dict(text="a note", x=1, y=1)])),
@@ -154,8 +155,9 @@ def test_an_x_axis_with_tick_labels_draws_them_under_the_plot_area():
     dict(layout=dict(shapes=[dict(type="path", path="M0,0 Q1,1 2,2")])),           # a curve
     dict(layout=dict(shapes=[dict(type="path", path="M0,0 L1,0", xref="paper")])),
     dict(layout=dict(shapes=[dict(type="path", path="M0,0 L1,0", layer="between")])),
-    dict(layout=dict(shapes=[dict(type="path", path="M0,0 L1,0", line=dict(dash="dashdot"))])),
-    dict(layout=dict(yaxis=dict(type="log", range=[0, 1]))),
+    dict(layout=dict(shapes=[dict(type="path", path="M0,0 L1,0", line=dict(dash="longdash"))])),
+    dict(layout=dict(xaxis=dict(type="log", range=[0, 1]))),                       # only y may be log
+    dict(layout=dict(yaxis=dict(type="date", range=[0, 1]))),
     dict(layout=dict(xaxis=dict(visible=False))),                                  # no range
     dict(data=[dict(type="scatter", x=[1], y=[1])]),                               # no mode: Plotly's depends
     dict(data=[dict(type="scatter", x=[1], y=[1], mode="markers", visible=False)]),
@@ -212,3 +214,140 @@ def test_tooltips_keep_lines_and_write_indices_as_unicode():
     circle = svg(drawn([dot])).find(f"{SVG}circle")
     assert circle.find(f"{SVG}title").text == "w⁽⁰⁾₁₂ = 0.5\n∂L/∂w = 2.5e−8"
     assert float(circle.get("r")) == 10      # an invisible dot that only carries a tooltip is easier to point at
+
+
+# -- charts with axes ----------------------------------------------------------------------------------------------
+# the same 200 px plot area, its y axis shown: a chart
+CHART = dict({k: v for k, v in LAYOUT.items() if k != "showlegend"}, yaxis=dict(range=[-1, 1]),
+             xaxis=dict(range=[0, 4]))
+
+
+def chart(data=(), **layout) -> ET.Element:
+    return ET.fromstring(to_html({"data": list(data), "layout": {**CHART, **layout}}))
+
+
+def test_automatic_ticks_are_plotly_s_steps_of_one_two_or_five():
+    # y: 200 px / 40 px = 5, so 6 intervals over a range of 2: a rough step of 0.333, its power of ten 0.1, rounded up
+    # past 3.33 to 5: 0.5, from -1 to 1. x: the nominal 640 px / 80 px = 8, so 9 intervals over 4: rough 0.444, base
+    # 0.1, up past 4.44 to 5: 0.5 as well, from 0 to 4
+    root = chart()
+    labels = [t for t in svg(root).iter(f"{SVG}text") if t.get("class") == "bp-tick"]
+    left = ["".join(t.itertext()) for t in labels if t.get("text-anchor") == "end"]
+    assert left == ["\u22121", "\u22120.5", "0", "0.5", "1"]   # Plotly's minus sign, no "-0", no "1.0"
+    bottom = [(t.find(f"{SVG}tspan").get("x"), "".join(t.itertext())) for t in labels
+              if t.get("text-anchor") == "middle"]
+    assert bottom == [(f"{12.5 * i:g}%", f"{0.5 * i:g}") for i in range(9)]
+
+
+def test_tick_labels_grid_and_zero_line_sit_where_their_values_are():
+    root = chart(yaxis=dict(range=[-1, 1], tickvals=[-1, 0, 0.5], ticktext=["a", "b", "c"], gridcolor="#ABCDEF"),
+                 xaxis=dict(range=[0, 4], tickvals=[1, 3], showgrid=False, zeroline=False))
+    plot = svg(root)
+    grid = next(g for g in plot.findall(f"{SVG}g") if g.get("stroke") == "#ABCDEF")
+    # y = -1 at the bottom (200 px), 0 in the middle, 0.5 a quarter of the way down
+    assert [(line.get("y1"), line.get("x1"), line.get("x2")) for line in grid] == [
+        ("200", "0%", "100%"), ("100", "0%", "100%"), ("50", "0%", "100%")]
+    # the zero line: y's range holds 0; it takes the grid's colour unless given its own
+    zero = [e for e in plot.findall(f"{SVG}line") if e.get("y1") == e.get("y2") == "100"]
+    assert zero and zero[0].get("stroke") == "#ABCDEF"
+    labels = [t for t in plot.iter(f"{SVG}text") if t.get("class") == "bp-tick"]
+    left = [t for t in labels if t.get("text-anchor") == "end"]
+    assert ["".join(t.itertext()) for t in left] == ["a", "b", "c"]
+    assert all(t.get("transform") == "translate(-6 0)" for t in left)   # 6 px left of the plot area
+    bottom = [t.find(f"{SVG}tspan").get("x") for t in labels if t.get("text-anchor") == "middle"]
+    assert bottom == ["25%", "75%"]
+    # no vertical grid lines (showgrid off) and no x zero line (turned off)
+    assert not [e for e in plot.iter(f"{SVG}line") if e.get("x1") == e.get("x2") and e.get("y1") == "0"]
+
+
+def test_axis_titles_below_the_ticks_and_turned_up_the_left_side():
+    root = chart(xaxis=dict(range=[0, 4], tickvals=[], title=dict(text="weight w<sub>3</sub>", font=dict(size=14))),
+                 yaxis=dict(range=[-1, 1], tickvals=[0], ticktext=["0"], title=dict(text="loss L")))
+    x_title, y_title = [t for t in svg(root).iter(f"{SVG}text") if t.get("class") == "bp-axis-title"]
+    # x: centred under the plot area, below the tick labels' line (6 px gap, 1.3 x 12 px) and a 6 px gap, its
+    # middle half a 14 px line further down; its baseline 0.35 em below that
+    tspan = x_title.find(f"{SVG}tspan")
+    assert tspan.get("x") == "50%"
+    assert float(tspan.get("y")) == pytest.approx(200 + 6 + 1.3 * 12 + 6 + 1.3 * 14 / 2 + 0.35 * 14, abs=0.01)
+    # y: turned a quarter left about a point half way down, left of the widest tick label (plot_text's estimate)
+    reach = 6 + text_size("0", 12)[0] + 6 + 1.3 * 14 / 2
+    assert y_title.get("transform") == f"translate(-{reach:.2f}".rstrip("0").rstrip(".") + " 100) rotate(-90)"
+    assert "".join(y_title.itertext()) == "loss L" and y_title.get("font-size") == "14"
+
+
+def test_a_log_axis_places_powers_of_ten_and_labels_them_as_powers():
+    # range 10^-3 .. 10^1 over 200 px: 10^-2 a quarter of the way up from the bottom... each decade 50 px
+    root = chart(yaxis=dict(type="log", range=[-3, 1]),
+                 data=[dict(type="scatter", mode="markers", x=[1, 2, 3], y=[0.01, 0, None], marker=dict(size=4))])
+    (circle,) = svg(root).iter(f"{SVG}circle")   # a zero and a None cannot be shown on a log axis: left out
+    assert circle.get("cy") == "150"
+    ticks = {"".join(t.itertext()).replace("\u200b", ""): t.find(f"{SVG}tspan").get("y")
+             for t in svg(root).iter(f"{SVG}text")
+             if t.get("class") == "bp-tick" and t.get("text-anchor") == "end"}
+    assert list(ticks) == ["10\u22123", "10\u22122", "10\u22121", "1", "101"]   # 10<sup>k</sup>, as Plotly's "power"
+    assert float(ticks["1"]) == pytest.approx(50 + 0.35 * 12, abs=0.01)   # 10^0: 50 px from the top
+
+
+def test_a_line_of_many_points_is_one_path_so_its_dashes_run_on():
+    trace = dict(type="scatter", mode="lines", x=[0, 2, 4, None, 1, 3], y=[-1, 1, -1, None, 0, 0],
+                 line=dict(color="#0072B2", width=2, dash="dash"))
+    group = svg(chart([trace])).find(f"{SVG}svg/{SVG}g")
+    assert (group.get("stroke"), group.get("stroke-dasharray")) == ("#0072B2", "9 9")
+    # three points: a path in units of percent across and pixels down, stretched to the plot area, its stroke in
+    # screen pixels; two points: a line
+    box = group.find(f"{SVG}svg")
+    assert (box.get("viewBox"), box.get("preserveAspectRatio")) == ("0 0 100 200", "none")
+    path = box.find(f"{SVG}path")
+    assert path.get("d") == "M0,200L50,0L100,200" and path.get("vector-effect") == "non-scaling-stroke"
+    line = group.find(f"{SVG}line")
+    assert (line.get("x1"), line.get("y1"), line.get("x2"), line.get("y2")) == ("25%", "100", "75%", "100")
+
+
+def test_a_chart_cuts_off_what_lies_beyond_its_ranges():
+    trace = dict(type="scatter", mode="lines", x=[0, 4], y=[-5, 5])
+    data_layer = svg(chart([trace])).find(f"{SVG}svg")
+    assert (data_layer.get("width"), data_layer.get("height"), data_layer.get("overflow")) == ("100%", "200", "hidden")
+    assert data_layer.find(f"{SVG}g/{SVG}line") is not None
+
+
+def test_non_finite_points_are_left_out_as_plotly_leaves_them():
+    trace = dict(type="scatter", mode="lines+markers", x=[0, 1, 2, 3], y=[0, float("inf"), 0.5, float("nan")])
+    plot = svg(chart([trace]))
+    assert len(list(plot.iter(f"{SVG}circle"))) == 2
+    assert "nan" not in to_html({"data": [trace], "layout": CHART}) and "inf" not in to_html(
+        {"data": [trace], "layout": CHART})
+
+
+def test_marker_symbols_are_plotly_s_outlines():
+    trace = dict(type="scatter", mode="markers", x=[1, 2, 3], y=[0, 0, 0], marker=dict(
+        size=10, symbol="diamond", color="#009E73"))
+    (place,) = [e for e in svg(chart([trace])).iter(f"{SVG}svg") if e.get("x") == "25%"]
+    # diamond: 1.3 x the radius (5) to each corner
+    assert place.get("y") == "100" and place.find(f"{SVG}path").get("d") == "M6.5,0L0,6.5L-6.5,0L0,-6.5Z"
+    triangle = dict(trace, marker=dict(size=10, symbol="triangle-up"))
+    d = next(e for e in svg(chart([triangle])).iter(f"{SVG}path")).get("d")
+    assert d == "M-5.77,2.5H5.77L0,-5Z"   # 2r/sqrt(3), r/2 and r, as Plotly's
+    cross = dict(trace, marker=dict(size=10, symbol="x"))
+    d = next(e for e in svg(chart([cross])).iter(f"{SVG}path")).get("d")
+    assert d.startswith("M0,2.83L2.83,5.66L5.66,2.83L2.83,0")   # steps of 0.8 r / sqrt(2) = 2.83 along diagonals
+
+
+def test_numpy_arrays_as_plotly_writes_them_are_read():
+    import plotly.graph_objects as go
+    fig = go.Figure(go.Scatter(x=np.array([0.0, 4.0]), y=np.array([-1.0, 1.0]), mode="markers"),
+                    layout=CHART)
+    cxs = [(c.get("cx"), c.get("cy")) for c in svg(ET.fromstring(to_html(fig))).iter(f"{SVG}circle")]
+    assert cxs == [("0%", "200"), ("100%", "0")]
+
+
+def test_legend_shown_as_plotly_shows_it_with_lines_and_markers_as_drawn():
+    line = dict(type="scatter", mode="lines+markers", x=[0], y=[0], name="loss", line=dict(color="#0072B2", dash="dot"))
+    point = dict(type="scatter", mode="markers", x=[1], y=[0], name="step", marker=dict(symbol="diamond", size=8))
+    # one trace: no legend unless asked for
+    assert len(chart([line]).findall("div")) == 0
+    (legend,) = chart([line, point]).findall("div")
+    first, second = legend.findall("span")
+    swatch = first.find("svg")
+    assert swatch.find("line").get("stroke-dasharray") == "3 3" and swatch.find("line").get("stroke") == "#0072B2"
+    assert swatch.find("circle").get("fill") == "#0072B2"   # a marker on a line takes the line's colour
+    assert second.find("svg/svg/path").get("d").startswith("M5.2,0")   # the diamond, 1.3 x 4 px

@@ -1,42 +1,52 @@
-"""The lessons' diagrams drawn as inline SVG, from the same figure dicts Plotly would draw.
+"""The lessons' diagrams and line charts drawn as inline SVG, from the same figure dicts Plotly would draw.
 
-A diagram (the computational graph, the networks) has no axes to read: it is boxes, circles, lines and labels at
-places the figure builders work out. Plotly draws it well, but Streamlit keys a chart by a hash of its figure,
-so every step's new highlight mounts a new chart: plotly.js lays the figure out from nothing, measures the page
-and draws it twice (once at its own width, again at the column's). On a lesson page that was half of a Next
-click's repaint and most of a slider move's (benchmarks/bench_browser.py; docs/performance.md). As SVG the
-same picture is a few hundred elements the browser draws in one pass.
+A diagram (the computational graph, the networks) is boxes, circles, lines and labels at places the figure builders
+work out; a line chart (a loss curve, gradient sizes per layer) is lines and markers over two axes. Plotly draws both
+well, but Streamlit keys a chart by a hash of its figure, so every step's new highlight mounts a new chart: plotly.js
+lays the figure out from nothing, measures the page and draws it twice (once at its own width, again at the
+column's). On a lesson page that was half of a Next click's repaint and most of a slider move's
+(benchmarks/bench_browser.py; docs/performance.md). As SVG the same picture is a few hundred elements the browser
+draws in one pass.
 
-`to_html` reads the subset of Plotly's figure format the diagrams use, with Plotly's meaning:
+`to_html` reads the subset of Plotly's figure format these figures use, with Plotly's meaning:
 
-- the layout's height, margins, title (top left), axes' ranges (the axes hidden, or an x axis's tick labels),
-  legend (the traces with a name), and shapes: "path" shapes of straight segments, and "rect" shapes sized in
-  pixels around a data point (plot_text.text_box);
-- scatter traces in the modes "lines", "markers", "text" and "markers+text": lines broken by None; markers
-  "circle", "square" (and "-open"), and "arrow" pointing along the segment from the previous point, standing off
-  from the point by `marker.standoff` pixels; text in Plotly's pseudo-HTML (<b>, <br>, <sub>, <sup>, <span
-  style>), centred on its point or below its marker; `hovertext` with `hoverinfo="text"` as a tooltip.
+- the layout's height, margins, title (top left), legend (the traces with a name; shown, as Plotly, when the layout
+  says or more than one trace would be in it) and shapes: "path" shapes of straight segments, and "rect" shapes sized
+  in pixels around a data point (plot_text.text_box);
+- the axes: linear, or a log y axis, always with their range given (in powers of ten on a log axis, as Plotly's). A
+  hidden y axis makes a diagram; a shown one a chart, whose data is cut off at the plot area's edges and whose axes
+  draw tick labels (the tickvals and ticktext given, or Plotly's automatic steps of 1, 2 or 5 times a power of ten;
+  10<sup>k</sup> on a log axis), grid lines, a zero line and titles. A diagram's x axis may show tick labels;
+- scatter traces whose mode is some of "lines", "markers" and "text": lines broken by None or a value that is not
+  finite (a line of more than two points is one path, so that its dashes run on); markers "circle", "square",
+  "diamond", "triangle-up", "x" (and "-open"), and "arrow" pointing along the segment from the previous point,
+  standing off from the point by `marker.standoff` pixels; text in Plotly's pseudo-HTML (<b>, <br>, <sub>, <sup>,
+  <span style>), centred on its point or below its marker; `hovertext` with `hoverinfo="text"` as a tooltip. Data
+  arrays may be lists or NumPy arrays as Plotly writes them ({"dtype", "bdata"}).
 
 As with Plotly and a chart at the column's full width, a figure keeps its height and its text and marker
 sizes in pixels and stretches horizontally: x positions are percentages of the plot area's width, y positions
 pixels. What would change the picture and is not drawn here (another trace type, mode, symbol, shape, dash or
 axis type; a hidden or translucent trace; other markup; a colour that is not one) is an error (ValueError), so a
-diagram cannot silently lose part of itself. What only concerns Plotly's own interaction (hovermode, dragmode,
+figure cannot silently lose part of itself. What only concerns Plotly's own interaction (hovermode, dragmode,
 fixedrange, customdata, meta) or its page (backgrounds, the title's and legend's exact placement) is not read.
 """
 from __future__ import annotations
 
+import base64
 import html
+import math
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from types import MappingProxyType
 
+import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
 from . import colors
 from .notation import subscript, superscript
-from .plot_text import LINE, THEME
+from .plot_text import LINE, THEME, text_size
 
 _TAG = re.compile(r"(<[^>]*>)")
 BASELINE = 0.35   # em from the middle of a line of text down to its baseline: the ink then fills the box plot_text
@@ -48,10 +58,13 @@ _STYLE = re.compile(r"<span style=['\"]([^'\"]*)['\"]>")
 _COLOR = re.compile(r"#[0-9A-Fa-f]{3,8}|rgba?\([0-9., ]+\)|[a-z]+")
 _NUMBER = r"-?[0-9.]+(?:e-?[0-9]+)?"
 _SEGMENTS = re.compile(rf"(\s*M\s*{_NUMBER},{_NUMBER}\s*L\s*{_NUMBER},{_NUMBER})*\s*")
-_SUPPORTED_MODES = frozenset({"lines", "markers", "text", "markers+text"})
+_MODE_FLAGS = frozenset({"lines", "markers", "text"})   # a trace's mode: some of these, joined by "+"
 HOVER_REACH = 10   # px: the least radius of an invisible marker that only carries a tooltip (Plotly's reach is 20)
 TEXT_GAP = 2       # px between a marker and the text under it
-TICK_GAP = 6       # px between the plot area and an x axis's tick labels
+TICK_GAP = 6       # px between the plot area and an axis's tick labels
+TITLE_GAP = 6      # px between an axis's tick labels and its title
+NOMINAL_WIDTH = 640   # px: the plot area's width for an x axis's automatic ticks (a chart stretches to its column)
+GRID = "#EEEEEE"   # Plotly's grid colour
 # a tspan's paint, in CSS
 _CSS = MappingProxyType({"fill": "color:", "font_size": "font-size:", "font_weight": "font-weight:"})
 
@@ -69,13 +82,22 @@ def _attrs(**values) -> str:
                    for name, v in values.items() if v is not None)
 
 
-def _num(v: float) -> str:
-    return f"{v:.2f}".rstrip("0").rstrip(".")
+def _num(v: float, decimals: int = 2) -> str:
+    return f"{v:.{decimals}f}".rstrip("0").rstrip(".") if decimals else f"{v:.0f}"
+
+
+def _array(value) -> list:
+    """A data array as a list: Plotly's figure dicts hold a NumPy array as {"dtype", "bdata"} (base64 of its bytes)."""
+    if isinstance(value, dict) and "bdata" in value:
+        return np.frombuffer(base64.b64decode(value["bdata"]), dtype=value["dtype"]).tolist()
+    return list(value)
 
 
 def _each(value, n: int) -> list:
     """A per-point property: Plotly takes a list (one per point) or one value for every point."""
-    return list(value) if isinstance(value, (list, tuple)) else [value] * n
+    if isinstance(value, (list, tuple)) or (isinstance(value, dict) and "bdata" in value):
+        return _array(value)
+    return [value] * n
 
 
 def _color(value: str) -> str:
@@ -168,22 +190,24 @@ def _inline_html(text: str) -> str:
 
 
 def _text(x: str, y: float, text: str, size: float, color: str, *, below: float | None = None,
-          cls: str | None = None) -> str:
+          cls: str | None = None, anchor: str = "middle", transform: str | None = None) -> str:
     """A label centred on (x, y) (x a percentage); with `below`, its first line starts that far under y. `cls`: its
-    class (an axis's tick labels are "bp-tick")."""
+    class (an axis's tick labels are "bp-tick"); `anchor`: where x is on its lines ("end": their right end);
+    `transform`: an SVG transform of the whole label."""
     lines = _lines(text)
     step = LINE * size
     middle = y + below + step / 2 if below is not None else y - step * (len(lines) - 1) / 2   # of the first line
     baseline = middle + BASELINE * size
     spans = "".join(f'<tspan{_attrs(x=x, y=_num(baseline + i * step))}>{_tspans(line)}</tspan>'
                     for i, line in enumerate(lines))
-    attrs = _attrs(font_size=_num(size), fill=_color(color), text_anchor="middle")
+    attrs = _attrs(font_size=_num(size), fill=_color(color), text_anchor=anchor, transform=transform)
     return f"<text{_attrs(**{'class': cls})}{attrs}>{spans}</text>"
 
 
 # -- the picture -----------------------------------------------------------------------------------------------
 class _Frame:
-    """Data to the plot area: x to a percentage of its width, y to pixels from its top."""
+    """Data to the plot area: x to a percentage of its width, y to pixels from its top (on a log y axis, as Plotly,
+    its range is in powers of ten)."""
 
     def __init__(self, layout: dict):
         margin = layout.get("margin", {})
@@ -191,43 +215,68 @@ class _Frame:
         self.t, self.b = margin.get("t", 100), margin.get("b", 80)
         self.height = layout.get("height", 450)
         self.plot_h = self.height - self.t - self.b
-        for name in ("xaxis", "yaxis"):
+        for name, types in (("xaxis", ("linear",)), ("yaxis", ("linear", "log"))):
             axis = layout.get(name, {})
-            if not axis.get("range") or axis.get("type", "linear") != "linear" or "autorange" in axis:
-                raise ValueError(f"unsupported {name}: a diagram's axes are linear with a range given ({axis})")
+            if not axis.get("range") or axis.get("type", "linear") not in types or "autorange" in axis:
+                raise ValueError(f"unsupported {name}: a range given, {' or '.join(types)} ({axis})")
         self.x0, self.x1 = layout["xaxis"]["range"]
         self.y0, self.y1 = layout["yaxis"]["range"]
+        self.y_log = layout["yaxis"].get("type") == "log"
         self.font = layout.get("font", {}).get("size", THEME["text"])   # the size of text that sets none
 
     def x(self, v: float) -> str:
         return f"{_num(100 * (v - self.x0) / (self.x1 - self.x0))}%"
 
     def y(self, v: float) -> float:
+        if self.y_log:
+            v = math.log10(v)
         return self.plot_h * (self.y1 - v) / (self.y1 - self.y0)
-
-
-def _segments(xs: Sequence, ys: Sequence) -> Iterable[tuple[float, float, float, float]]:
-    """Consecutive points of a line, broken where a point is None."""
-    for i in range(len(xs) - 1):
-        if None not in (xs[i], ys[i], xs[i + 1], ys[i + 1]):
-            yield xs[i], ys[i], xs[i + 1], ys[i + 1]
 
 
 def _stroke(line: dict) -> dict:
     """A line's stroke, dashed as Plotly dashes it (drawing.dashStyle: at least 3 px on and off)."""
     width = line.get("width", 2)
     on = max(width, 3)
-    dashes = {"dot": f"{_num(on)} {_num(on)}", "dash": f"{_num(3 * on)} {_num(3 * on)}", None: None, "solid": None}
+    dashes = {"dot": f"{_num(on)} {_num(on)}", "dash": f"{_num(3 * on)} {_num(3 * on)}",
+              "dashdot": f"{_num(3 * on)} {_num(on)} {_num(on)} {_num(on)}", None: None, "solid": None}
     if line.get("dash") not in dashes:
         raise ValueError(f"unsupported dash: {line.get('dash')!r}")
     return dict(stroke=_color(line.get("color", colors.INK)), stroke_width=_num(width),
                 stroke_dasharray=dashes[line.get("dash")])
 
 
+def _missing(*values) -> bool:
+    """A point Plotly leaves out: None or a number that is not finite (NaN, an infinite loss)."""
+    return any(v is None or not math.isfinite(v) for v in values)
+
+
+def _runs(xs: Sequence, ys: Sequence) -> list[list[tuple[float, float]]]:
+    """The points of a line in runs, broken where a point is missing."""
+    runs, run = [], []
+    for x, y in zip(xs, ys):
+        if _missing(x, y):
+            runs, run = runs + [run] if run else runs, []
+        else:
+            run.append((x, y))
+    return runs + [run] if run else runs
+
+
 def _lines_svg(fr: _Frame, xs, ys, line: dict) -> str:
-    stroke = _attrs(**_stroke(line))
-    return f"<g{stroke}>" + "".join(f"<line{_attrs(x1=fr.x(a), y1=_num(fr.y(b)), x2=fr.x(c), y2=_num(fr.y(d)))}/>"
-                                     for a, b, c, d in _segments(xs, ys)) + "</g>"
+    """A line trace or path: each two-point run a <line>; a longer run one path, so that its dashes run on along it
+    and its joins are joined. x being a percentage of the width, the path sits in an SVG whose units are percentages
+    across and pixels down, stretched to the plot area, its stroke (and dashes) kept in screen pixels."""
+    paint = _stroke(line)
+    out = []
+    for run in _runs(xs, ys):
+        if len(run) == 2:
+            (a, b), (c, d) = run
+            out.append(f"<line{_attrs(x1=fr.x(a), y1=_num(fr.y(b)), x2=fr.x(c), y2=_num(fr.y(d)))}/>")
+        elif len(run) > 2:
+            d = "M" + "L".join(f"{fr.x(x)[:-1]},{_num(fr.y(y))}" for x, y in run)
+            box = _attrs(width="100%", height=_num(fr.plot_h), viewBox=f"0 0 100 {_num(fr.plot_h)}",
+                         preserveAspectRatio="none", overflow="visible")
+            out.append(f'<svg{box}><path{_attrs(d=d, fill="none", vector_effect="non-scaling-stroke")}/></svg>')
+    return f"<g{_attrs(**paint)}>" + "".join(out) + "</g>"
 
 
 def _path_points(path: str) -> tuple[list, list]:
@@ -273,6 +322,28 @@ def _tooltip(hover: str | None) -> str:
     return f"<title>{'&#10;'.join(lines)}</title>"
 
 
+def _diamond(r: float) -> str:
+    d = _num(1.3 * r)
+    return f"M{d},0L0,{d}L-{d},0L0,-{d}Z"
+
+
+def _triangle_up(r: float) -> str:
+    half, side = _num(r / 2), _num(2 * r / math.sqrt(3))
+    return f"M-{side},{half}H{side}L0,-{_num(r)}Z"
+
+
+def _cross(r: float) -> str:
+    """Plotly's "x": two crossed bars as one outline, each step along a diagonal."""
+    q = 0.8 * r / math.sqrt(2)
+    corners = ((0, 1), (1, 2), (2, 1), (1, 0), (2, -1), (1, -2), (0, -1), (-1, -2), (-2, -1), (-1, 0), (-2, 1),
+               (-1, 2))
+    return "M" + "L".join(f"{_num(q * i)},{_num(q * j)}" for i, j in corners) + "Z"
+
+
+# Plotly's marker outlines (drawing/symbol_defs.js) about the point, for a marker of radius r (half its size)
+_SYMBOL_PATHS = MappingProxyType({"diamond": _diamond, "triangle-up": _triangle_up, "x": _cross})
+
+
 def _marker(x: str, y: float, size: float, symbol: str, fill: str, line_color: str | None, line_width: float,
             opacity: float, hover: str | None) -> str:
     is_open = symbol.endswith("-open")
@@ -292,6 +363,10 @@ def _marker(x: str, y: float, size: float, symbol: str, fill: str, line_color: s
         attrs = _attrs(x=x, y=_num(y - size / 2), width=_num(size), height=_num(size),
                        transform=f"translate({_num(-size / 2)} 0)", **paint)
         return f"<rect{attrs}>{tip}</rect>"
+    if base in _SYMBOL_PATHS:   # drawn about its point: an SVG placed there, its origin the point
+        outline = _SYMBOL_PATHS[base](size / 2)
+        return (f"<svg{_attrs(x=x, y=_num(y), overflow='visible')}><path{_attrs(d=outline, **paint)}>{tip}</path>"
+                "</svg>")
     raise ValueError(f"unsupported marker symbol: {symbol!r}")
 
 
@@ -301,13 +376,13 @@ def _arrows(fr: _Frame, trace: dict, defs: dict[tuple, tuple[str, str]]) -> str:
     marker = trace["marker"]
     if marker.get("angleref") != "previous":
         raise ValueError(f"unsupported arrow: pointing along the segment from the previous point only ({marker})")
-    xs, ys = trace["x"], trace["y"]
+    xs, ys = _array(trace["x"]), _array(trace["y"])
     n = len(xs)
     sizes, standoffs = _each(marker.get("size", 6), n), _each(marker.get("standoff", 0), n)
     color = _color(marker.get("color", colors.INK))
     out = []
     for i in range(1, n):
-        if not sizes[i] or None in (xs[i - 1], ys[i - 1], xs[i], ys[i]):
+        if not sizes[i] or _missing(xs[i - 1], ys[i - 1], xs[i], ys[i]):
             continue
         key = (sizes[i], standoffs[i], color)
         if key not in defs:
@@ -326,11 +401,14 @@ def _arrows(fr: _Frame, trace: dict, defs: dict[tuple, tuple[str, str]]) -> str:
 
 
 def _trace(fr: _Frame, trace: dict, defs: dict) -> str:
-    if trace.get("type", "scatter") != "scatter" or trace.get("mode") not in _SUPPORTED_MODES:
+    if (trace.get("type", "scatter") != "scatter" or not isinstance(trace.get("mode"), str)
+            or not set(trace["mode"].split("+")) <= _MODE_FLAGS):
         raise ValueError(f"unsupported trace: {trace.get('type')} {trace.get('mode')} (a scatter with its mode given)")
     if trace.get("visible", True) is not True or trace.get("opacity", 1) != 1:
         raise ValueError(f"unsupported trace: visible and opaque only ({trace.get('visible')}, {trace.get('opacity')})")
-    xs, ys = list(trace.get("x", [])), list(trace.get("y", []))
+    xs, ys = _array(trace.get("x", [])), _array(trace.get("y", []))
+    if fr.y_log:   # as Plotly, a value a log axis cannot show is left out
+        ys = [None if y is None or y <= 0 else y for y in ys]
     mode = trace["mode"].split("+")
     out = []
     if "lines" in mode:
@@ -340,12 +418,14 @@ def _trace(fr: _Frame, trace: dict, defs: dict) -> str:
         out.append(_arrows(fr, trace, defs))
     elif "markers" in mode:
         n = len(xs)
-        sizes, fills = _each(marker.get("size", 6), n), _each(marker.get("color", colors.INK), n)
+        # as Plotly, a marker on a line takes the line's colour unless it has its own
+        fill = marker.get("color", trace.get("line", {}).get("color", colors.INK) if "lines" in mode else colors.INK)
+        sizes, fills = _each(marker.get("size", 6), n), _each(fill, n)
         line = marker.get("line", {})
         edge, edge_w = _each(line.get("color"), n), _each(line.get("width", 0), n)
         hover = _each(trace.get("hovertext"), n) if trace.get("hoverinfo") == "text" else [None] * n
         out += [_marker(fr.x(x), fr.y(y), s, marker.get("symbol", "circle"), f, c, w, marker.get("opacity", 1), h)
-                for x, y, s, f, c, w, h in zip(xs, ys, sizes, fills, edge, edge_w, hover) if None not in (x, y)]
+                for x, y, s, f, c, w, h in zip(xs, ys, sizes, fills, edge, edge_w, hover) if not _missing(x, y)]
     if "text" in mode:
         n = len(xs)
         font = trace.get("textfont", {})
@@ -357,26 +437,45 @@ def _trace(fr: _Frame, trace: dict, defs: dict) -> str:
         gaps = _each(marker.get("size", 6) if "markers" in mode else 0, n) if under else [None] * n
         out += [_text(fr.x(x), fr.y(y), text, s, c, below=None if gap is None else gap / 2 + TEXT_GAP)
                 for x, y, text, s, c, gap in zip(xs, ys, _each(trace.get("text", ""), n), sizes, fills, gaps)
-                if None not in (x, y) and text]
+                if not _missing(x, y) and text]
     return "".join(out)
 
 
+def _swatch(trace: dict, size: float) -> str:
+    """A legend entry's picture: a line trace's line (with its marker in the middle), a marker drawn as on the chart,
+    or for a circle or a square, a box of the marker's colour."""
+    marker = trace.get("marker", {})
+    symbol, mode = marker.get("symbol", "circle"), trace.get("mode", "").split("+")
+    lines = "lines" in mode
+    if lines or symbol.removesuffix("-open") in _SYMBOL_PATHS:
+        width, middle = (2.5 if lines else 1) * size, size / 2
+        drawn = (f"<line{_attrs(x1=0, y1=_num(middle), x2=_num(width), y2=_num(middle), **_stroke(trace['line']))}/>"
+                 if lines else "")
+        if "markers" in mode:
+            fill = marker.get("color", trace.get("line", {}).get("color", colors.INK) if lines else colors.INK)
+            edge = marker.get("line", {})
+            drawn += _marker("50%", middle, min(marker.get("size", 6), size), symbol, fill, edge.get("color"),
+                             edge.get("width", 0), 1, None)
+        return (f'<svg{_attrs(width=_num(width), height=_num(size))} style="vertical-align:middle;overflow:visible;'
+                f'margin-right:0.4em">{drawn}</svg>')
+    color = _color(marker.get("color", colors.INK))
+    open_ = symbol.endswith("-open")
+    style = (f"display:inline-block;width:{_num(0.8 * size)}px;height:{_num(0.8 * size)}px;"
+             f"box-sizing:border-box;border:2px solid {color};background:{'white' if open_ else color};"
+             f"border-radius:{'50%' if symbol.startswith('circle') else '1px'};margin-right:0.4em")
+    return f'<span style="{style}"></span>'
+
+
 def _legend(fr: _Frame, data: list[dict], layout: dict) -> str:
-    if not layout.get("showlegend", True):
+    # as Plotly: unless the layout says, a legend is shown when more than one trace would be in it
+    if not layout.get("showlegend", sum(trace.get("showlegend", True) is not False for trace in data) > 1):
         return ""
     size = layout.get("legend", {}).get("font", {}).get("size", fr.font)
     items = []
     for trace in data:
         if not trace.get("name") or trace.get("showlegend") is False:
             continue
-        marker = trace.get("marker", {})
-        symbol, color = marker.get("symbol", "circle"), _color(marker.get("color", colors.INK))
-        open_ = symbol.endswith("-open")
-        swatch = (f"display:inline-block;width:{_num(0.8 * size)}px;height:{_num(0.8 * size)}px;"
-                  f"box-sizing:border-box;border:2px solid {color};background:{'white' if open_ else color};"
-                  f"border-radius:{'50%' if symbol.startswith('circle') else '1px'};margin-right:0.4em")
-        items.append(f'<span style="white-space:nowrap"><span style="{swatch}"></span>{_inline_html(trace["name"])}'
-                     "</span>")
+        items.append(f'<span style="white-space:nowrap">{_swatch(trace, size)}{_inline_html(trace["name"])}</span>')
     if not items:
         return ""
     return (f'<div style="position:absolute;left:0;right:0;bottom:4px;display:flex;flex-wrap:wrap;'
@@ -384,13 +483,92 @@ def _legend(fr: _Frame, data: list[dict], layout: dict) -> str:
             f'line-height:1.3">{"".join(items)}</div>')
 
 
-def _ticks(fr: _Frame, layout: dict) -> str:
-    axis = layout.get("xaxis", {})
-    if axis.get("visible", True) is False or not axis.get("tickvals"):
-        return ""
-    size = axis.get("tickfont", {}).get("size", fr.font)
-    return "".join(_text(fr.x(v), fr.plot_h + TICK_GAP + LINE * size / 2, text, size, colors.INK, cls="bp-tick")
-                   for v, text in zip(axis["tickvals"], axis.get("ticktext", axis["tickvals"])))
+def _minus(text: str) -> str:
+    return text.replace("-", "\u2212")   # Plotly's minus sign
+
+
+def _auto_ticks(lo: float, hi: float, intervals: float) -> tuple[list[float], float]:
+    """Plotly's automatic ticks on a linear axis (axes.js autoTicks): a step of 2, 5 or 10 times a power of ten, the
+    first one above range / intervals; the ticks are the step's multiples within [lo, hi]."""
+    rough = (hi - lo) / intervals
+    base = 10 ** math.floor(math.log10(rough))
+    step = base * next(m for m in (2, 5, 10) if m > rough / base)
+    first, last = math.ceil(lo / step - 1e-9), math.floor(hi / step + 1e-9)
+    return [i * step for i in range(first, last + 1)], step
+
+
+def _axis_ticks(axis: dict, lo: float, hi: float, length: float, min_px: float, log: bool = False) -> list[tuple]:
+    """An axis's ticks as (value, label): its tickvals (and ticktext) when given; otherwise about one per `min_px`
+    pixels of its `length` (4 to 9 intervals, as Plotly), labelled with the decimals of their step; on a log axis,
+    powers of ten written 10<sup>k</sup> (Plotly's exponentformat "power")."""
+    if axis.get("tickvals") is not None:
+        return [(v, str(text)) for v, text in zip(axis["tickvals"], axis.get("ticktext", axis["tickvals"]))]
+    intervals = min(max(length / min_px, 4), 9) + 1
+    lo, hi = min(lo, hi), max(lo, hi)
+    if log and math.floor(hi) - math.ceil(lo) >= 1:
+        every = max(1, math.ceil((hi - lo) / intervals))
+        return [(10.0 ** k, f"10<sup>{_minus(str(k))}</sup>" if k != 0 else "1")
+                for k in range(math.ceil(lo), math.floor(hi) + 1) if k % every == 0]
+    if log:
+        lo, hi = 10 ** lo, 10 ** hi
+    values, step = _auto_ticks(lo, hi, intervals)
+    decimals = max(0, -math.floor(math.log10(step) + 1e-9))
+    return [(v, _minus(_num(v, decimals)) if abs(v) > step / 2 else "0") for v in values]
+
+
+def _title_of(axis: dict) -> tuple[str, float | None]:
+    title = axis.get("title", {})
+    title = title if isinstance(title, dict) else {"text": title}
+    return title.get("text") or "", title.get("font", {}).get("size")
+
+
+def _axes(fr: _Frame, layout: dict) -> tuple[str, str]:
+    """A chart's axes: (grid and zero lines, under the data; tick labels and titles, around the plot area). A hidden
+    axis draws nothing; an x axis draws its grid, zero line and title only if the figure gives them (a diagram's
+    tick labels alone stay as they were)."""
+    under, around = [], []
+    for name in ("xaxis", "yaxis"):
+        axis = layout.get(name, {})
+        if axis.get("visible", True) is False:
+            continue
+        is_x = name == "xaxis"
+        lo, hi = (fr.x0, fr.x1) if is_x else (fr.y0, fr.y1)
+        ticks = _axis_ticks(axis, lo, hi, NOMINAL_WIDTH if is_x else fr.plot_h, 80 if is_x else 40,
+                            log=not is_x and fr.y_log)
+        size = axis.get("tickfont", {}).get("size", fr.font)
+        grid = _attrs(stroke=_color(axis.get("gridcolor", GRID)), stroke_width=_num(axis.get("gridwidth", 1)))
+        zero = axis.get("zeroline", True) and min(lo, hi) < 0 < max(lo, hi) and not (not is_x and fr.y_log)
+        if is_x:
+            if axis.get("showgrid", True):
+                under.append(f"<g{grid}>" + "".join(f"<line{_attrs(x1=fr.x(v), y1=0, x2=fr.x(v), y2=_num(fr.plot_h))}/>"
+                                                     for v, _ in ticks) + "</g>")
+            if zero:
+                under.append(f"<line{_attrs(x1=fr.x(0), y1=0, x2=fr.x(0), y2=_num(fr.plot_h))}"
+                             f"{_attrs(stroke=_color(axis.get('zerolinecolor', axis.get('gridcolor', GRID))))}/>")
+            around += [_text(fr.x(v), fr.plot_h + TICK_GAP + LINE * size / 2, text, size, colors.INK, cls="bp-tick")
+                       for v, text in ticks]
+            text, title_size = _title_of(axis)
+            if text:
+                title_size = title_size or THEME["axis_title"]
+                y = fr.plot_h + TICK_GAP + LINE * size + TITLE_GAP + LINE * title_size / 2
+                around.append(_text("50%", y, text, title_size, colors.INK, cls="bp-axis-title"))
+            continue
+        if axis.get("showgrid", True):
+            under.append(f"<g{grid}>" + "".join(
+                f"<line{_attrs(x1='0%', y1=_num(fr.y(v)), x2='100%', y2=_num(fr.y(v)))}/>" for v, _ in ticks) + "</g>")
+        if zero:
+            under.append(f"<line{_attrs(x1='0%', y1=_num(fr.y(0)), x2='100%', y2=_num(fr.y(0)))}"
+                         f"{_attrs(stroke=_color(axis.get('zerolinecolor', axis.get('gridcolor', GRID))))}/>")
+        around += [_text("0%", fr.y(v), text, size, colors.INK, cls="bp-tick", anchor="end",
+                         transform=f"translate({-TICK_GAP} 0)") for v, text in ticks]
+        text, title_size = _title_of(axis)
+        if text:
+            title_size = title_size or THEME["axis_title"]
+            widest = max((text_size(label, size)[0] for _, label in ticks), default=0)
+            reach = TICK_GAP + widest + TITLE_GAP + LINE * title_size / 2
+            around.append(_text("0", 0, text, title_size, colors.INK, cls="bp-axis-title",
+                                transform=f"translate({_num(-reach)} {_num(fr.plot_h / 2)}) rotate(-90)"))
+    return "".join(under), "".join(around)
 
 
 def to_html(fig: go.Figure | dict) -> str:
@@ -404,10 +582,14 @@ def to_html(fig: go.Figure | dict) -> str:
     fr = _Frame(layout)
     shapes = layout.get("shapes", [])
     defs: dict[tuple, tuple[str, str]] = {}
-    body = "".join(_shape(fr, s) for s in shapes if s.get("layer", "above") == "below")
-    body += "".join(_trace(fr, trace, defs) for trace in data)
-    body += "".join(_shape(fr, s) for s in shapes if s.get("layer", "above") != "below")
-    body += _ticks(fr, layout)
+    data_layer = "".join(_shape(fr, s) for s in shapes if s.get("layer", "above") == "below")
+    data_layer += "".join(_trace(fr, trace, defs) for trace in data)
+    data_layer += "".join(_shape(fr, s) for s in shapes if s.get("layer", "above") != "below")
+    under, around = _axes(fr, layout)
+    if layout.get("yaxis", {}).get("visible", True) is not False:
+        # a chart: as Plotly, what lies beyond the axes' ranges is cut off at the plot area's edges
+        data_layer = f'<svg{_attrs(width="100%", height=_num(fr.plot_h), overflow="hidden")}>{data_layer}</svg>'
+    body = under + data_layer + around
     marker_defs = "<defs>" + "".join(d for _, d in defs.values()) + "</defs>" if defs else ""
 
     title = layout.get("title", {})
