@@ -188,7 +188,8 @@ def sidebar() -> Settings:
 # -- pictures -------------------------------------------------------------------------------------------
 
 def boundary_figure(s: Settings, grid, title: str, batch: np.ndarray | None = None) -> go.Figure:
-    """y_1 over the plane as a heatmap, the line y_1 = 1/2, and the points: shape and colour per class."""
+    """y_1 over the plane as a heatmap, the line y_1 = 1/2, and the points: shape and colour per class. Drawn as SVG
+    (svg_figure): the axes' ranges are the heatmap's extent (the points' with a little room, without a heatmap)."""
     X, Y = data(s.dataset, s.points, s.noise, s.seed)
     cls = datasets.classes(Y)
     fig = go.Figure()
@@ -204,16 +205,20 @@ def boundary_figure(s: Settings, grid, title: str, batch: np.ndarray | None = No
             fig.add_trace(go.Scatter(
                 x=line_x, y=line_y, mode="lines", name=t(f"{T}.plot.boundary"), showlegend=True,
                 line=dict(color=colors.INK, width=2, dash="dash"), hoverinfo="skip"))
-        # the heatmap's own extent, as a contour gave: a line trace would widen the axes by 5% of its length
         half = (grid.xs[1] - grid.xs[0]) / 2, (grid.ys[1] - grid.ys[0]) / 2
-        fig.update_xaxes(range=[grid.xs[0] - half[0], grid.xs[-1] + half[0]])
-        fig.update_yaxes(range=[grid.ys[0] - half[1], grid.ys[-1] + half[1]])
+        x_range = [grid.xs[0] - half[0], grid.xs[-1] + half[0]]
+        y_range = [grid.ys[0] - half[1], grid.ys[-1] + half[1]]
+    else:   # the network overflows over the plane: the points alone, with the room Plotly's autorange leaves
+        lo, hi = X.min(axis=0), X.max(axis=0)
+        room = 0.05 * (hi - lo) + 1e-9
+        x_range, y_range = [lo[0] - room[0], hi[0] + room[0]], [lo[1] - room[1], hi[1] + room[1]]
     for c in (1, 2):
         mine = cls == c
+        name = t(f"{T}.plot.class", c=c)
         fig.add_trace(go.Scatter(
-            x=X[mine, 0], y=X[mine, 1], mode="markers", name=t(f"{T}.plot.class", c=c),
+            x=X[mine, 0], y=X[mine, 1], mode="markers", name=name,
             marker=dict(symbol=CLASS_SYMBOL[c], color=CLASS_COLOR[c], size=7, line=dict(color="white", width=0.5)),
-            hovertemplate=f"{t(f'{T}.plot.class', c=c)}<br>x₁ %{{x:.2f}}, x₂ %{{y:.2f}}<extra></extra>"))
+            hovertext=[f"{name}: x₁ {a:.2f}, x₂ {b:.2f}" for a, b in X[mine]], hoverinfo="text"))
     if batch is not None:
         fig.add_trace(go.Scatter(
             x=X[batch, 0], y=X[batch, 1], mode="markers", name=t(f"{T}.plot.batch"),
@@ -221,8 +226,8 @@ def boundary_figure(s: Settings, grid, title: str, batch: np.ndarray | None = No
     fig.update_layout(
         title=dict(text=title, x=0, xanchor="left", font=dict(size=15)),
         height=450, margin=margins(60, 90, 40, 110), plot_bgcolor="#EDEDED",
-        xaxis=dict(title=dict(text="x₁"), zeroline=False, constrain="domain"),
-        yaxis=dict(title=dict(text="x₂"), zeroline=False, scaleanchor="x", scaleratio=1),
+        xaxis=dict(title=dict(text="x₁"), zeroline=False, constrain="domain", range=x_range),
+        yaxis=dict(title=dict(text="x₂"), zeroline=False, scaleanchor="x", scaleratio=1, range=y_range),
         legend=dict(LEGEND_BELOW),
     )
     return for_projection(fig, PICTURE_WIDTH)
@@ -388,8 +393,8 @@ def show_update(s: Settings, updates, k: int) -> None:
     grid = boundary(s, k, before=hidden)
     title = t(f"{T}.plot.boundary_before" if hidden else f"{T}.plot.boundary_after", n=u.number)
     left, right = st.columns(2)
-    left.plotly_chart(boundary_figure(s, grid, title, u.indices), width="stretch", config=dict(CHART),
-                      key="tr-step-boundary")
+    with left:
+        svg_figure.show(boundary_figure(s, grid, title, u.indices))
     with right:
         svg_figure.show(steps_figure(updates, k, t(f"{T}.plot.steps_title"), reveal=not hidden))
     X, Y = data(s.dataset, s.points, s.noise, s.seed)
@@ -439,8 +444,8 @@ def run_mode(s: Settings) -> None:
         right.info(t(f"{T}.run.no_boundary"), icon=":material/block:")
         return
     title = t(f"{T}.plot.boundary_run", e=run.epochs)
-    right.plotly_chart(boundary_figure(s, boundary(s, None), title), width="stretch", config=dict(CHART),
-                       key="tr-run-boundary")
+    with right:
+        svg_figure.show(boundary_figure(s, boundary(s, None), title))
     if run.diverged:
         right.caption(t(f"{T}.run.boundary_before", e=run.epochs))
 

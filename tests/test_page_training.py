@@ -90,8 +90,9 @@ def test_page_opens_in_step_mode():
     assert [title.value for title in at.title] == [t("lessons.training.title")]
     assert counter(at) == f"**{t('steps.counter', k=1, n=100)}**"
     assert at.radio(key="tr-mode").value == "step"
-    assert len(at.get("plotly_chart")) == 1   # the boundary; the loss after each update is drawn as SVG
-    (steps,) = drawn_charts(at)
+    assert not at.get("plotly_chart")   # the boundary and the loss after each update are drawn as SVG
+    boundary, steps = drawn_charts(at)
+    assert [d["type"] for d in boundary["data"]][0] == "heatmap"
     assert steps["layout"]["title"]["text"] == t("training.plot.steps_title")
     check_update(at, replay(1)[0], D["points"])
 
@@ -182,7 +183,8 @@ def test_run_mode_trains_to_the_end():
     assert metric(at, t("training.run.end_loss", e=100)) == num(run.losses[-1])
     assert metric(at, t("training.run.accuracy", e=100)) == f"{training.accuracy(run.net, X, Y):.0%}"
     assert not at.error
-    loss_chart, boundary_chart = chart(at, 0), chart(at, 1)
+    loss_chart = chart(at, 0)                 # a Plotly chart: its mini-batch losses are shown by a legend click
+    (boundary_chart,) = drawn_charts(at)      # drawn as SVG
     assert loss_chart["layout"]["title"]["text"] == t("training.plot.loss_title")
     assert loss_chart["layout"]["xaxis"]["title"]["text"] == t("training.plot.epoch")
     (epochs,) = [d for d in loss_chart["data"] if d["name"] == t("training.plot.epoch_loss")]
@@ -218,7 +220,7 @@ def test_huge_learning_rate_in_step_mode_stops_at_the_update_that_diverges():
 def test_too_many_updates_are_refused_in_words():
     at = run_mode(**{"tr-batch": "1", "tr-epochs": "2000"})
     assert any(w.value == t("training.run.too_many", updates="400,000", limit="2,000") for w in at.warning)
-    assert not at.get("plotly_chart")
+    assert not at.get("plotly_chart") and not drawn_charts(at)
 
 
 def test_bad_link_values_fall_back_with_a_warning():

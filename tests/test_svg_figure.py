@@ -143,8 +143,17 @@ def test_an_x_axis_with_tick_labels_draws_them_under_the_plot_area():
     assert all(float(t.find(f"{SVG}tspan").get("y")) > 200 for t in texts)
 
 
+HEAT = dict(type="heatmap", x=[0, 1], y=[0, 1], z=[[0, 1], [1, 0]], zmin=0, zmax=1,
+            colorscale=[[0, "#000000"], [1, "#FFFFFF"]], showscale=False)
+
+
 @pytest.mark.parametrize("part", [
     dict(data=[dict(type="bar", x=[1], y=[1])]),
+    dict(data=[dict(HEAT, text=[["a", "b"], ["c", "d"]])]),                        # text in the cells
+    dict(data=[dict(HEAT, xgap=2)]),
+    dict(data=[dict(HEAT, colorscale="PiYG")]),                                    # a named scale
+    dict(data=[dict(HEAT, x=[0, 1, 3], z=[[0, 1, 0], [1, 0, 1]])]),               # uneven cells
+    dict(data=[dict(HEAT, zmin=None)]),
     dict(data=[dict(type="scatter", x=[1], y=[1], mode="lines+none")]),
     dict(data=[dict(type="scatter", x=[1], y=[1], mode="markers", marker=dict(symbol="star"))]),
     dict(data=[dict(type="scatter", x=[1], y=[1], mode="text", text=["<i>x</i>"])]),
@@ -158,6 +167,7 @@ def test_an_x_axis_with_tick_labels_draws_them_under_the_plot_area():
     dict(layout=dict(shapes=[dict(type="path", path="M0,0 L1,0", line=dict(dash="longdash"))])),
     dict(layout=dict(xaxis=dict(type="log", range=[0, 1]))),                       # only y may be log
     dict(layout=dict(yaxis=dict(type="date", range=[0, 1]))),
+    dict(layout=dict(xaxis=dict(visible=False, range=[1, 1]))),                    # an empty range
     dict(layout=dict(xaxis=dict(visible=False))),                                  # no range
     dict(data=[dict(type="scatter", x=[1], y=[1])]),                               # no mode: Plotly's depends
     dict(data=[dict(type="scatter", x=[1], y=[1], mode="markers", visible=False)]),
@@ -351,3 +361,63 @@ def test_legend_shown_as_plotly_shows_it_with_lines_and_markers_as_drawn():
     assert swatch.find("line").get("stroke-dasharray") == "3 3" and swatch.find("line").get("stroke") == "#0072B2"
     assert swatch.find("circle").get("fill") == "#0072B2"   # a marker on a line takes the line's colour
     assert second.find("svg/svg/path").get("d").startswith("M5.2,0")   # the diamond, 1.3 x 4 px
+
+
+def test_a_heatmap_is_one_image_over_its_cells_extent():
+    # cells centred on x = 1, 2, 3 and y = -0.5, 0.5: the image spans x 0.5..3.5 and y -1..1
+    heat = dict(type="heatmap", x=[1, 2, 3], y=[-0.5, 0.5], z=[[0, 0.5, 1], [1, None, 0]], zmin=0, zmax=1,
+                colorscale=[[0, "#000000"], [1, "#FFFFFF"]], showscale=False)
+    (image,) = svg(chart([heat])).iter(f"{SVG}image")
+    assert (image.get("x"), image.get("y"), image.get("width"), image.get("height")) == ("12.5%", "0", "75%", "200")
+    assert image.get("preserveAspectRatio") == "none" and "pixelated" in image.get("style")
+    import base64
+    import io
+
+    from PIL import Image
+    pixels = np.asarray(Image.open(io.BytesIO(base64.b64decode(image.get("href").split(",", 1)[1]))))
+    # the top row of the picture is the top row of cells, y = 0.5; the empty cell is transparent
+    assert pixels[0, :, 0].tolist() == [255, 0, 0] and pixels[0, 1, 3] == 0
+    assert pixels[1, :, 0].tolist() == [0, 128, 255]
+    assert not chart([heat]).findall("div")   # a heatmap is not in the legend
+
+
+def test_a_colour_bar_sits_right_of_the_plot_with_its_scale_ticks_and_title():
+    heat = dict(type="heatmap", x=[0, 4], y=[-1, 1], z=[[0, 1], [1, 0]], zmin=0, zmax=1,
+                colorscale=[[0, "#F0D7E5"], [0.5, "#FFFFFF"], [1, "#B3E2D5"]],
+                colorbar=dict(thickness=12, len=0.8, title=dict(text="y₁", side="right")))
+    plot = svg(chart([heat], xaxis=dict(range=[-1, 5]), yaxis=dict(range=[-2, 2])))
+    gradient = plot.find(f"{SVG}defs/{SVG}linearGradient")
+    assert [(stop.get("offset"), stop.get("stop-color")) for stop in gradient] == [
+        ("0%", "#F0D7E5"), ("50%", "#FFFFFF"), ("100%", "#B3E2D5")]
+    assert (gradient.get("y1"), gradient.get("y2")) == ("1", "0")   # from zmin at the bottom to zmax at the top
+    place = next(e for e in plot.findall(f"{SVG}svg") if e.get("x") == "100%")
+    group = place.find(f"{SVG}g")
+    assert group.get("transform") == "translate(10 0)"
+    bar = group.find(f"{SVG}rect")
+    # 0.8 of the 200 px plot area, centred: 160 px from 20 px down; 12 px wide
+    assert (bar.get("y"), bar.get("width"), bar.get("height")) == ("20", "12", "160")
+    assert bar.get("fill") == f"url(#{gradient.get('id')})"
+    ticks = [(float(t.find(f"{SVG}tspan").get("y")), "".join(t.itertext())) for t in group.findall(f"{SVG}text")
+             if t.get("class") == "bp-tick"]
+    # 160 px / 40 px = 4, so 5 intervals over 1: rough 0.2, rounded up past 2 to 5: 0.5 (Plotly's rule)
+    assert [label for _, label in ticks] == ["0", "0.5", "1"]
+    assert ticks[0][0] == pytest.approx(180 + 0.35 * 12) and ticks[2][0] == pytest.approx(20 + 0.35 * 12)
+    (title,) = [t for t in group.findall(f"{SVG}text") if t.get("class") == "bp-axis-title"]
+    assert "".join(title.itertext()) == "y₁" and title.get("transform").endswith(" 100) rotate(-90)")
+
+
+def test_y_tied_to_x_s_scale_makes_the_plot_area_as_wide_as_that_and_centres_it():
+    # x spans 3, y spans 2 over 200 px: 100 px a unit, so 300 px wide; 40 px of margins
+    root = chart(xaxis=dict(range=[0, 3], constrain="domain"), yaxis=dict(range=[-1, 1], scaleanchor="x"))
+    style = svg(root).get("style")
+    assert "width:300px" in style and "left:calc(10px + (100% - 340px) / 2)" in style
+    with pytest.raises(ValueError, match="unsupported"):   # Plotly would widen y's range instead: not drawn here
+        chart(xaxis=dict(range=[0, 3]), yaxis=dict(range=[-1, 1], scaleanchor="x"))
+
+
+def test_a_chart_s_background_is_under_its_grid_and_data():
+    plot = svg(chart(plot_bgcolor="#EDEDED"))
+    first = list(plot)[0]
+    assert (first.tag, first.get("fill"), first.get("width"), first.get("height")) == (
+        f"{SVG}rect", "#EDEDED", "100%", "200")
+    assert not [e for e in svg(chart(plot_bgcolor="white")) if e.tag == f"{SVG}rect"]

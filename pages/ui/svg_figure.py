@@ -44,7 +44,7 @@ import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
-from . import colors
+from . import colors, raster
 from .notation import subscript, superscript
 from .plot_text import LINE, THEME, text_size
 
@@ -65,6 +65,8 @@ TICK_GAP = 6       # px between the plot area and an axis's tick labels
 TITLE_GAP = 6      # px between an axis's tick labels and its title
 NOMINAL_WIDTH = 640   # px: the plot area's width for an x axis's automatic ticks (a chart stretches to its column)
 GRID = "#EEEEEE"   # Plotly's grid colour
+GRID_EDGE = "#444444"   # Plotly's outline of a colour bar
+COLORBAR_GAP = 10  # px between the plot area and a colour bar
 # a tspan's paint, in CSS
 _CSS = MappingProxyType({"fill": "color:", "font_size": "font-size:", "font_weight": "font-weight:"})
 
@@ -91,6 +93,14 @@ def _array(value) -> list:
     if isinstance(value, dict) and "bdata" in value:
         return np.frombuffer(base64.b64decode(value["bdata"]), dtype=value["dtype"]).tolist()
     return list(value)
+
+
+def _matrix(value) -> np.ndarray:
+    """A 2-D data array (a heatmap's z) as floats, None as NaN: nested lists, or NumPy's bytes with their shape."""
+    if isinstance(value, dict) and "bdata" in value:
+        shape = tuple(int(v) for v in str(value.get("shape", "")).split(",") if v.strip())
+        return np.frombuffer(base64.b64decode(value["bdata"]), dtype=value["dtype"]).astype(float).reshape(shape or -1)
+    return np.array([[np.nan if v is None else v for v in row] for row in value], dtype=float)
 
 
 def _each(value, n: int) -> list:
@@ -221,7 +231,15 @@ class _Frame:
                 raise ValueError(f"unsupported {name}: a range given, {' or '.join(types)} ({axis})")
         self.x0, self.x1 = layout["xaxis"]["range"]
         self.y0, self.y1 = layout["yaxis"]["range"]
+        if self.x0 == self.x1 or self.y0 == self.y1:
+            raise ValueError(f"unsupported axes: an empty range ({self.x0}, {self.x1}; {self.y0}, {self.y1})")
         self.y_log = layout["yaxis"].get("type") == "log"
+        # y tied to x's scale (Plotly's scaleanchor, with x's domain shrunk to fit): the plot area's width in pixels
+        anchor, ratio = layout["yaxis"].get("scaleanchor"), layout["yaxis"].get("scaleratio", 1)
+        if (anchor not in (None, "x") or layout["xaxis"].get("scaleanchor") or (anchor and self.y_log)
+                or (anchor and layout["xaxis"].get("constrain") != "domain")):
+            raise ValueError("unsupported scaleanchor: y to x only, on linear axes, x constrained by its domain")
+        self.width = self.plot_h * (self.x1 - self.x0) / ((self.y1 - self.y0) * ratio) if anchor else None
         self.font = layout.get("font", {}).get("size", THEME["text"])   # the size of text that sets none
 
     def x(self, v: float) -> str:
@@ -401,6 +419,8 @@ def _arrows(fr: _Frame, trace: dict, defs: dict[tuple, tuple[str, str]]) -> str:
 
 
 def _trace(fr: _Frame, trace: dict, defs: dict) -> str:
+    if trace.get("type") == "heatmap":
+        return _heatmap(fr, trace)
     if (trace.get("type", "scatter") != "scatter" or not isinstance(trace.get("mode"), str)
             or not set(trace["mode"].split("+")) <= _MODE_FLAGS):
         raise ValueError(f"unsupported trace: {trace.get('type')} {trace.get('mode')} (a scatter with its mode given)")
@@ -441,6 +461,63 @@ def _trace(fr: _Frame, trace: dict, defs: dict) -> str:
     return "".join(out)
 
 
+def _heatmap(fr: _Frame, trace: dict) -> str:
+    """A heatmap as one image over its cells' extent (raster.py): x and y evenly spaced and increasing, a colour scale
+    of [position, "#RRGGBB"] with zmin and zmax given, each cell a block of its colour, a value that is not finite
+    left empty. Text in the cells, gaps between them, smoothing and hover values are not drawn (refused, and the
+    last not read)."""
+    drawn_apart = sorted(k for k in ("text", "texttemplate", "xgap", "ygap", "zsmooth") if trace.get(k))
+    scale = trace.get("colorscale")
+    if (drawn_apart or trace.get("visible", True) is not True or trace.get("opacity", 1) != 1 or fr.y_log
+            or not isinstance(scale, (list, tuple)) or None in (trace.get("zmin"), trace.get("zmax"))):
+        raise ValueError(f"unsupported heatmap: {drawn_apart or 'a colour scale as a list, zmin and zmax given'}")
+    z = _matrix(trace["z"])
+    xs, ys = np.array(_array(trace["x"]), float), np.array(_array(trace["y"]), float)
+    steps = np.diff(xs), np.diff(ys)
+    if (z.shape != (len(ys), len(xs)) or min(len(xs), len(ys)) < 2
+            or not all(np.allclose(d, d[0]) and d[0] > 0 for d in steps)):
+        raise ValueError(f"unsupported heatmap: x and y evenly spaced and increasing, z {len(ys)} x {len(xs)}")
+    (dx, dy) = steps[0][0], steps[1][0]
+    left, right, bottom, top = xs[0] - dx / 2, xs[-1] + dx / 2, ys[0] - dy / 2, ys[-1] + dy / 2
+    image = raster.colored(z, scale, trace["zmin"], trace["zmax"])[::-1]   # the image's first row is the top one
+    attrs = _attrs(href=raster.data_url(image), x=fr.x(left), y=_num(fr.y(top)),
+                   width=f"{_num(100 * (right - left) / (fr.x1 - fr.x0))}%", height=_num(fr.y(bottom) - fr.y(top)),
+                   preserveAspectRatio="none", style="image-rendering:pixelated")
+    return f"<image{attrs}/>"
+
+
+def _colorbar(fr: _Frame, trace: dict, defs: dict) -> str:
+    """A heatmap's colour bar right of the plot area, as Plotly places it (centred on the plot's height, `len` a
+    fraction of it, `thickness` pixels wide), its ticks on its right and its title turned up beside them."""
+    bar = trace.get("colorbar") or {}
+    if any(k in bar for k in ("x", "y", "orientation")) or (bar.get("title") or {}).get("side", "right") != "right":
+        raise ValueError(f"unsupported colour bar: placed by Plotly's defaults, its title on the right ({bar})")
+    zmin, zmax, scale = trace["zmin"], trace["zmax"], trace["colorscale"]
+    length, thick = bar.get("len", 1) * fr.plot_h, bar.get("thickness", 30)
+    top = (fr.plot_h - length) / 2
+    key = ("colorscale", *(f"{_num(float(p), 4)}:{_color(c)}" for p, c in scale))
+    if key not in defs:
+        name = "bp-scale-" + "-".join(re.sub(r"\W", "_", part) for part in key[1:])
+        stops = "".join(f"<stop{_attrs(offset=f'{_num(100 * float(p))}%', stop_color=c)}/>" for p, c in scale)
+        defs[key] = (name, f'<linearGradient id="{name}" x1="0" y1="1" x2="0" y2="0">{stops}</linearGradient>')
+    size = bar.get("tickfont", {}).get("size", fr.font)
+    ticks = _axis_ticks(bar, zmin, zmax, length, 40)
+    out = [f"<rect{_attrs(x=0, y=_num(top), width=_num(thick), height=_num(length), fill=f'url(#{defs[key][0]})')}"
+           f"{_attrs(stroke=GRID_EDGE, stroke_width=1)}/>"]
+    out += [_text("0", top + length * (zmax - v) / (zmax - zmin), label, size, colors.INK, cls="bp-tick",
+                  anchor="start", transform=f"translate({_num(thick + TICK_GAP)} 0)") for v, label in ticks]
+    text, title_size = _title_of(bar)
+    if text:
+        title_size = title_size or THEME["axis_title"]
+        widest = max((text_size(label, size)[0] for _, label in ticks), default=0)
+        reach = thick + TICK_GAP + widest + TITLE_GAP + LINE * title_size / 2
+        out.append(_text("0", 0, text, title_size, colors.INK, cls="bp-axis-title",
+                         transform=f"translate({_num(reach)} {_num(fr.plot_h / 2)}) rotate(-90)"))
+    # an SVG at the plot area's right edge (x is a percentage there), the bar COLORBAR_GAP pixels further right
+    return (f"<svg{_attrs(x='100%', overflow='visible')}><g transform=\"translate({COLORBAR_GAP} 0)\">"
+            + "".join(out) + "</g></svg>")
+
+
 def _swatch(trace: dict, size: float) -> str:
     """A legend entry's picture: a line trace's line (with its marker in the middle), a marker drawn as on the chart,
     or for a circle or a square, a box of the marker's colour."""
@@ -467,15 +544,14 @@ def _swatch(trace: dict, size: float) -> str:
 
 
 def _legend(fr: _Frame, data: list[dict], layout: dict) -> str:
-    # as Plotly: unless the layout says, a legend is shown when more than one trace would be in it
-    if not layout.get("showlegend", sum(trace.get("showlegend", True) is not False for trace in data) > 1):
+    # as Plotly: unless the layout says, a legend is shown when more than one trace would be in it (a heatmap is in
+    # it only if it says so)
+    data = [trace for trace in data if trace.get("showlegend", trace.get("type") != "heatmap")]
+    if not layout.get("showlegend", len(data) > 1):
         return ""
     size = layout.get("legend", {}).get("font", {}).get("size", fr.font)
-    items = []
-    for trace in data:
-        if not trace.get("name") or trace.get("showlegend") is False:
-            continue
-        items.append(f'<span style="white-space:nowrap">{_swatch(trace, size)}{_inline_html(trace["name"])}</span>')
+    items = [f'<span style="white-space:nowrap">{_swatch(trace, size)}{_inline_html(trace["name"])}</span>'
+             for trace in data if trace.get("name")]
     if not items:
         return ""
     return (f'<div style="position:absolute;left:0;right:0;bottom:4px;display:flex;flex-wrap:wrap;'
@@ -533,11 +609,11 @@ def _axes(fr: _Frame, layout: dict) -> tuple[str, str]:
             continue
         is_x = name == "xaxis"
         lo, hi = (fr.x0, fr.x1) if is_x else (fr.y0, fr.y1)
-        ticks = _axis_ticks(axis, lo, hi, NOMINAL_WIDTH if is_x else fr.plot_h, 80 if is_x else 40,
-                            log=not is_x and fr.y_log)
+        log = not is_x and fr.y_log
+        ticks = _axis_ticks(axis, lo, hi, NOMINAL_WIDTH if is_x else fr.plot_h, 80 if is_x else 40, log=log)
         size = axis.get("tickfont", {}).get("size", fr.font)
         grid = _attrs(stroke=_color(axis.get("gridcolor", GRID)), stroke_width=_num(axis.get("gridwidth", 1)))
-        zero = axis.get("zeroline", True) and min(lo, hi) < 0 < max(lo, hi) and not (not is_x and fr.y_log)
+        zero = axis.get("zeroline", True) and min(lo, hi) < 0 < max(lo, hi) and not log
         if is_x:
             if axis.get("showgrid", True):
                 under.append(f"<g{grid}>" + "".join(f"<line{_attrs(x1=fr.x(v), y1=0, x2=fr.x(v), y2=_num(fr.plot_h))}/>"
@@ -589,6 +665,11 @@ def to_html(fig: go.Figure | dict) -> str:
     if layout.get("yaxis", {}).get("visible", True) is not False:
         # a chart: as Plotly, what lies beyond the axes' ranges is cut off at the plot area's edges
         data_layer = f'<svg{_attrs(width="100%", height=_num(fr.plot_h), overflow="hidden")}>{data_layer}</svg>'
+        background = layout.get("plot_bgcolor", "white")
+        if background.lower() not in ("white", "#ffffff", "#fff"):
+            under = f"<rect{_attrs(width='100%', height=_num(fr.plot_h), fill=_color(background))}/>" + under
+    around += "".join(_colorbar(fr, trace, defs) for trace in data
+                      if trace.get("type") == "heatmap" and trace.get("showscale", True))
     body = under + data_layer + around
     marker_defs = "<defs>" + "".join(d for _, d in defs.values()) + "</defs>" if defs else ""
 
@@ -600,8 +681,12 @@ def to_html(fig: go.Figure | dict) -> str:
         heading = (f'<div class="bp-diagram-title" style="position:absolute;left:0;top:8px;font-size:{_num(size)}px;'
                    f'font-weight:600;line-height:{LINE}">{_inline_html(title["text"])}</div>')
         aria = f' role="img" aria-label="{html.escape(" ".join(_TAG.sub(" ", title["text"]).split()), quote=True)}"'
-    svg = (f'<svg xmlns="http://www.w3.org/2000/svg" style="position:absolute;left:{_num(fr.l)}px;top:{_num(fr.t)}px;'
-           f'width:calc(100% - {_num(fr.l + fr.r)}px);height:{_num(fr.plot_h)}px;overflow:visible">'
+    if fr.width is None:   # the column's width between the margins
+        left, width = f"{_num(fr.l)}px", f"calc(100% - {_num(fr.l + fr.r)}px)"
+    else:                  # y tied to x's scale: as wide as that makes it, centred there (Plotly's constraintoward)
+        left, width = f"calc({_num(fr.l)}px + (100% - {_num(fr.l + fr.r + fr.width)}px) / 2)", f"{_num(fr.width)}px"
+    svg = (f'<svg xmlns="http://www.w3.org/2000/svg" style="position:absolute;left:{left};top:{_num(fr.t)}px;'
+           f'width:{width};height:{_num(fr.plot_h)}px;overflow:visible">'
            f"{marker_defs}{body}</svg>")
     return (f'<div class="bp-diagram"{aria} style="position:relative;'
             f'height:{_num(fr.height)}px;color:{colors.INK};background:white">{heading}{svg}{_legend(fr, data, layout)}'
