@@ -5,7 +5,7 @@ the toggle off every step shows its value as before."""
 from __future__ import annotations
 
 import numpy as np
-from lesson_app import counter, open_lesson, shown_latex
+from lesson_app import counter, diagrams_html, open_lesson, shown_latex
 
 from bp_core import Network, datasets, deep, graph_examples, softmax_lesson, training
 from bp_core import presets as P
@@ -260,8 +260,7 @@ def test_the_training_lesson_asks_for_the_output_weights_after_each_update():
     assert all(m.value.endswith("→ ?") for m in at.metric)     # the losses after the update wait too
     assert matrix(W_star, 3) not in " ".join(shown_latex(at))
     assert matrix(dW, 3) in " ".join(shown_latex(at))          # what the prediction is made from is shown
-    titles = [c.proto.spec for c in at.get("plotly_chart")]
-    assert any(t("training.plot.boundary_before", n=1) in spec for spec in titles)
+    assert any(t("training.plot.boundary_before", n=1) in picture for picture in diagrams_html(at))
     N = D["depth"] + 1                                         # hidden layers, then the output layer
     assert len(first.before.weights) == N
     question = Step("update", f"update 1: W{N}*", "", "", first.after.weights[-1])

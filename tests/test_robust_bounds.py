@@ -23,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 import sympy
+from lesson_app import diagrams_html
 from streamlit.testing.v1.element_tree import NumberInput, SelectSlider, Slider
 from test_robust_links import discover
 from test_robust_pages import bound, open_page
@@ -379,11 +380,11 @@ def test_training_run_mode_says_in_words_what_it_caps():
     assert 1000 <= int(constants["MAX_UPDATES"]) and 400 * 1000 > int(constants["MAX_PASSES"])
     assert [w.value for w in at.warning] == [t("training.run.too_long", epochs=1000, points=400, passes="400,000",
                                                limit=f"{int(constants['MAX_PASSES']):,}")]
-    assert not at.get("plotly_chart")
+    assert not at.get("plotly_chart") and not diagrams_html(at)
     at = run_mode(**{"tr-points": "400", "tr-batch": "20", "tr-epochs": "200"})
     assert [w.value for w in at.warning] == [t("training.run.too_many", updates="4,000",
                                                limit=f"{int(constants['MAX_UPDATES']):,}")]
-    assert not at.get("plotly_chart")
+    assert not at.get("plotly_chart") and not diagrams_html(at)
 
 
 def test_sympy_structures_build_in_bounded_time():

@@ -30,6 +30,9 @@ pixels. What would change the picture and is not drawn here (another trace type,
 axis type; a hidden or translucent trace; other markup; a colour that is not one) is an error (ValueError), so a
 figure cannot silently lose part of itself. What only concerns Plotly's own interaction (hovermode, dragmode,
 fixedrange, customdata, meta) or its page (backgrounds, the title's and legend's exact placement) is not read.
+
+The figure and its traces are drawn here; its axes (ticks, grid, titles, a colour bar) in svg_axes.py; its text and
+attributes, escaped and checked, in svg_text.py; a heatmap's picture in raster.py.
 """
 from __future__ import annotations
 
@@ -46,29 +49,15 @@ import streamlit as st
 
 from . import colors, raster
 from .notation import subscript, superscript
-from .plot_text import LINE, THEME, text_size
+from .plot_text import LINE, THEME
+from .svg_axes import Frame, axes, colorbar
+from .svg_text import TAG, attrs, checked_color, inline_html, short, text_label
 
-_TAG = re.compile(r"(<[^>]*>)")
-BASELINE = 0.35   # em from the middle of a line of text down to its baseline: the ink then fills the box plot_text
-                  # sizes for the line (tests/test_browser_classroom.py measures labels inside their boxes)
-# Plotly's own shifts of a subscript and a superscript (svg_text_utils.js), in em of the smaller text, then back in
-# em of the line's: a tspan's dy, which every browser honours (Firefox ignores baseline-shift)
-SHIFT = MappingProxyType({"sub": ("0.3em", "-0.21em"), "sup": ("-0.6em", "0.42em")})
-_STYLE = re.compile(r"<span style=['\"]([^'\"]*)['\"]>")
-_COLOR = re.compile(r"#[0-9A-Fa-f]{3,8}|rgba?\([0-9., ]+\)|[a-z]+")
 _NUMBER = r"-?[0-9.]+(?:e-?[0-9]+)?"
 _SEGMENTS = re.compile(rf"(\s*M\s*{_NUMBER},{_NUMBER}\s*L\s*{_NUMBER},{_NUMBER})*\s*")
 _MODE_FLAGS = frozenset({"lines", "markers", "text"})   # a trace's mode: some of these, joined by "+"
 HOVER_REACH = 10   # px: the least radius of an invisible marker that only carries a tooltip (Plotly's reach is 20)
 TEXT_GAP = 2       # px between a marker and the text under it
-TICK_GAP = 6       # px between the plot area and an axis's tick labels
-TITLE_GAP = 6      # px between an axis's tick labels and its title
-NOMINAL_WIDTH = 640   # px: the plot area's width for an x axis's automatic ticks (a chart stretches to its column)
-GRID = "#EEEEEE"   # Plotly's grid colour
-GRID_EDGE = "#444444"   # Plotly's outline of a colour bar
-COLORBAR_GAP = 10  # px between the plot area and a colour bar
-# a tspan's paint, in CSS
-_CSS = MappingProxyType({"fill": "color:", "font_size": "font-size:", "font_weight": "font-weight:"})
 
 
 def show(fig: go.Figure | dict) -> None:
@@ -76,16 +65,6 @@ def show(fig: go.Figure | dict) -> None:
     The HTML is built here from the figure builders' own labels and numbers: every text and attribute escaped, every
     colour checked, any markup but <b>, <br>, <sub>, <sup> and <span style> refused."""
     st.markdown(to_html(fig), unsafe_allow_html=True)
-
-
-def _attrs(**values) -> str:
-    """SVG/HTML attributes, names with "_" written with "-", values escaped; None leaves an attribute out."""
-    return "".join(f' {name.replace("_", "-")}="{html.escape(str(v), quote=True)}"'
-                   for name, v in values.items() if v is not None)
-
-
-def _num(v: float, decimals: int = 2) -> str:
-    return f"{v:.{decimals}f}".rstrip("0").rstrip(".") if decimals else f"{v:.0f}"
 
 
 def _array(value) -> list:
@@ -110,156 +89,15 @@ def _each(value, n: int) -> list:
     return [value] * n
 
 
-def _color(value: str) -> str:
-    """A colour as the builders write it (#hex, rgb(a)(...), a name); anything else is refused, not passed on."""
-    if not isinstance(value, str) or not _COLOR.fullmatch(value):
-        raise ValueError(f"unsupported colour: {value!r}")
-    return value
-
-
-# -- text ------------------------------------------------------------------------------------------------------
-def _span_style(style: str) -> dict[str, str]:
-    out = {}
-    for part in style.split(";"):
-        key, _, value = part.partition(":")
-        key, value = key.strip().lower(), value.strip()
-        if key == "color":
-            out["fill"] = _color(value)
-        elif key == "font-size" and re.fullmatch(r"[0-9.]+(px)?", value):
-            out["font_size"] = value.removesuffix("px")
-        elif key == "font-weight" and value in ("bold", "normal"):
-            out["font_weight"] = value
-        elif key:
-            raise ValueError(f"unsupported style in a label: {part!r}")
-    return out
-
-
-def _lines(text: str) -> list[str]:
-    return str(text).split("<br>")
-
-
-def _tokens(text: str, where: str):
-    """Plotly pseudo-HTML as (kind, name, style): ("text", the text escaped, None), ("open", "b" | "sub" | "sup" |
-    "span", a span's style), ("close", the tag's name, None), ("br", None, None). Any other tag is refused, and an end
-    tag must close the tag last opened: `where` names the text in the error."""
-    open_tags = []
-    for part in _TAG.split(str(text)):
-        tag = part.lower()
-        if not part.startswith("<"):
-            if part:
-                yield "text", html.escape(part.replace("\n", " "), quote=False), None
-        elif tag == "<br>":
-            yield "br", None, None
-        elif tag in ("<b>", "<sub>", "<sup>"):
-            open_tags.append(tag[1:-1])
-            yield "open", tag[1:-1], None
-        elif match := _STYLE.fullmatch(part):
-            open_tags.append("span")
-            yield "open", "span", _span_style(match.group(1))
-        elif tag.startswith("</") and open_tags and open_tags[-1] == tag[2:-1]:
-            yield "close", open_tags.pop(), None
-        else:
-            raise ValueError(f"unsupported markup in {where}: {part!r} in {text!r}")
-    if open_tags:
-        raise ValueError(f"unsupported markup in {where}: <{open_tags[-1]}> left open in {text!r}")
-
-
-def _tspans(line: str) -> str:
-    """One line of a label as SVG tspans."""
-    out = []
-    for kind, name, style in _tokens(line, "a label"):
-        if kind == "text":
-            out.append(name)
-        elif kind == "open" and name in SHIFT:
-            out.append(f'<tspan dy="{SHIFT[name][0]}" font-size="70%">')
-        elif kind == "open":
-            out.append(f"<tspan{_attrs(**style)}>" if name == "span" else '<tspan font-weight="bold">')
-        elif kind == "close":
-            # after a shifted tspan, one back to the line's baseline (an empty tspan's dy moves nothing: it holds a
-            # zero-width space)
-            out.append("</tspan>" + (f'<tspan dy="{SHIFT[name][1]}">\u200b</tspan>' if name in SHIFT else ""))
-        else:
-            raise ValueError(f"unsupported markup in a label: a line break inside a line {line!r}")
-    return "".join(out)
-
-
-def _inline_html(text: str) -> str:
-    """A title or a legend's name as HTML: its tags are HTML's own; the text escaped."""
-    out = []
-    for kind, name, style in _tokens(text, "a title or legend"):
-        if kind == "text":
-            out.append(name)
-        elif kind == "br":
-            out.append("<br/>")
-        elif kind == "open" and style is not None:
-            css = ";".join(_CSS[k] + v + ("px" if k == "font_size" else "") for k, v in style.items())
-            out.append(f'<span style="{html.escape(css)}">')
-        else:
-            out.append(f"<{'/' if kind == 'close' else ''}{name}>")
-    return "".join(out)
-
-
-def _text(x: str, y: float, text: str, size: float, color: str, *, below: float | None = None,
-          cls: str | None = None, anchor: str = "middle", transform: str | None = None) -> str:
-    """A label centred on (x, y) (x a percentage); with `below`, its first line starts that far under y. `cls`: its
-    class (an axis's tick labels are "bp-tick"); `anchor`: where x is on its lines ("end": their right end);
-    `transform`: an SVG transform of the whole label."""
-    lines = _lines(text)
-    step = LINE * size
-    middle = y + below + step / 2 if below is not None else y - step * (len(lines) - 1) / 2   # of the first line
-    baseline = middle + BASELINE * size
-    spans = "".join(f'<tspan{_attrs(x=x, y=_num(baseline + i * step))}>{_tspans(line)}</tspan>'
-                    for i, line in enumerate(lines))
-    attrs = _attrs(font_size=_num(size), fill=_color(color), text_anchor=anchor, transform=transform)
-    return f"<text{_attrs(**{'class': cls})}{attrs}>{spans}</text>"
-
-
-# -- the picture -----------------------------------------------------------------------------------------------
-class _Frame:
-    """Data to the plot area: x to a percentage of its width, y to pixels from its top (on a log y axis, as Plotly,
-    its range is in powers of ten)."""
-
-    def __init__(self, layout: dict):
-        margin = layout.get("margin", {})
-        self.l, self.r = margin.get("l", 80), margin.get("r", 80)
-        self.t, self.b = margin.get("t", 100), margin.get("b", 80)
-        self.height = layout.get("height", 450)
-        self.plot_h = self.height - self.t - self.b
-        for name, types in (("xaxis", ("linear",)), ("yaxis", ("linear", "log"))):
-            axis = layout.get(name, {})
-            if not axis.get("range") or axis.get("type", "linear") not in types or "autorange" in axis:
-                raise ValueError(f"unsupported {name}: a range given, {' or '.join(types)} ({axis})")
-        self.x0, self.x1 = layout["xaxis"]["range"]
-        self.y0, self.y1 = layout["yaxis"]["range"]
-        if self.x0 == self.x1 or self.y0 == self.y1:
-            raise ValueError(f"unsupported axes: an empty range ({self.x0}, {self.x1}; {self.y0}, {self.y1})")
-        self.y_log = layout["yaxis"].get("type") == "log"
-        # y tied to x's scale (Plotly's scaleanchor, with x's domain shrunk to fit): the plot area's width in pixels
-        anchor, ratio = layout["yaxis"].get("scaleanchor"), layout["yaxis"].get("scaleratio", 1)
-        if (anchor not in (None, "x") or layout["xaxis"].get("scaleanchor") or (anchor and self.y_log)
-                or (anchor and layout["xaxis"].get("constrain") != "domain")):
-            raise ValueError("unsupported scaleanchor: y to x only, on linear axes, x constrained by its domain")
-        self.width = self.plot_h * (self.x1 - self.x0) / ((self.y1 - self.y0) * ratio) if anchor else None
-        self.font = layout.get("font", {}).get("size", THEME["text"])   # the size of text that sets none
-
-    def x(self, v: float) -> str:
-        return f"{_num(100 * (v - self.x0) / (self.x1 - self.x0))}%"
-
-    def y(self, v: float) -> float:
-        if self.y_log:
-            v = math.log10(v)
-        return self.plot_h * (self.y1 - v) / (self.y1 - self.y0)
-
-
 def _stroke(line: dict) -> dict:
     """A line's stroke, dashed as Plotly dashes it (drawing.dashStyle: at least 3 px on and off)."""
     width = line.get("width", 2)
     on = max(width, 3)
-    dashes = {"dot": f"{_num(on)} {_num(on)}", "dash": f"{_num(3 * on)} {_num(3 * on)}",
-              "dashdot": f"{_num(3 * on)} {_num(on)} {_num(on)} {_num(on)}", None: None, "solid": None}
+    dashes = {"dot": f"{short(on)} {short(on)}", "dash": f"{short(3 * on)} {short(3 * on)}",
+              "dashdot": f"{short(3 * on)} {short(on)} {short(on)} {short(on)}", None: None, "solid": None}
     if line.get("dash") not in dashes:
         raise ValueError(f"unsupported dash: {line.get('dash')!r}")
-    return dict(stroke=_color(line.get("color", colors.INK)), stroke_width=_num(width),
+    return dict(stroke=checked_color(line.get("color", colors.INK)), stroke_width=short(width),
                 stroke_dasharray=dashes[line.get("dash")])
 
 
@@ -279,7 +117,7 @@ def _runs(xs: Sequence, ys: Sequence) -> list[list[tuple[float, float]]]:
     return runs + [run] if run else runs
 
 
-def _lines_svg(fr: _Frame, xs, ys, line: dict) -> str:
+def _lines_svg(fr: Frame, xs, ys, line: dict) -> str:
     """A line trace or path: each two-point run a <line>; a longer run one path, so that its dashes run on along it
     and its joins are joined. x being a percentage of the width, the path sits in an SVG whose units are percentages
     across and pixels down, stretched to the plot area, its stroke (and dashes) kept in screen pixels."""
@@ -288,13 +126,13 @@ def _lines_svg(fr: _Frame, xs, ys, line: dict) -> str:
     for run in _runs(xs, ys):
         if len(run) == 2:
             (a, b), (c, d) = run
-            out.append(f"<line{_attrs(x1=fr.x(a), y1=_num(fr.y(b)), x2=fr.x(c), y2=_num(fr.y(d)))}/>")
+            out.append(f"<line{attrs(x1=fr.x(a), y1=short(fr.y(b)), x2=fr.x(c), y2=short(fr.y(d)))}/>")
         elif len(run) > 2:
-            d = "M" + "L".join(f"{fr.x(x)[:-1]},{_num(fr.y(y))}" for x, y in run)
-            box = _attrs(width="100%", height=_num(fr.plot_h), viewBox=f"0 0 100 {_num(fr.plot_h)}",
+            d = "M" + "L".join(f"{fr.x(x)[:-1]},{short(fr.y(y))}" for x, y in run)
+            box = attrs(width="100%", height=short(fr.plot_h), viewBox=f"0 0 100 {short(fr.plot_h)}",
                          preserveAspectRatio="none", overflow="visible")
-            out.append(f'<svg{box}><path{_attrs(d=d, fill="none", vector_effect="non-scaling-stroke")}/></svg>')
-    return f"<g{_attrs(**paint)}>" + "".join(out) + "</g>"
+            out.append(f'<svg{box}><path{attrs(d=d, fill="none", vector_effect="non-scaling-stroke")}/></svg>')
+    return f"<g{attrs(**paint)}>" + "".join(out) + "</g>"
 
 
 def _path_points(path: str) -> tuple[list, list]:
@@ -309,7 +147,7 @@ def _path_points(path: str) -> tuple[list, list]:
     return xs, ys
 
 
-def _shape(fr: _Frame, shape: dict) -> str:
+def _shape(fr: Frame, shape: dict) -> str:
     if ((shape.get("xref", "x"), shape.get("yref", "y")) != ("x", "y") or shape.get("opacity", 1) != 1
             or shape.get("layer", "above") not in ("above", "below")):
         raise ValueError(f"unsupported shape: opaque, in data coordinates, above or below the traces ({shape})")
@@ -319,13 +157,14 @@ def _shape(fr: _Frame, shape: dict) -> str:
         line = shape.get("line", {})
         x0, x1, y0, y1 = shape["x0"], shape["x1"], shape["y0"], shape["y1"]
         width = line.get("width", 0)
-        attrs = _attrs(x=fr.x(shape["xanchor"]), y=_num(fr.y(shape["yanchor"]) - y1), width=_num(x1 - x0),
-                       height=_num(y1 - y0), transform=f"translate({_num(x0)} 0)",
-                       fill=_color(shape.get("fillcolor", "none")),
-                       stroke=_color(line["color"]) if width else None, stroke_width=_num(width) if width else None)
+        place = attrs(x=fr.x(shape["xanchor"]), y=short(fr.y(shape["yanchor"]) - y1), width=short(x1 - x0),
+                       height=short(y1 - y0), transform=f"translate({short(x0)} 0)",
+                       fill=checked_color(shape.get("fillcolor", "none")),
+                       stroke=checked_color(line["color"]) if width else None,
+                       stroke_width=short(width) if width else None)
         if x1 < x0 or y1 < y0 or line.get("dash") not in (None, "solid"):
             raise ValueError(f"unsupported rect: x0 <= x1, y0 <= y1, a solid border ({shape})")
-        return f"<rect{attrs}/>"
+        return f"<rect{place}/>"
     raise ValueError(f"unsupported shape: {shape.get('type')} {shape.get('xsizemode')}")
 
 
@@ -336,18 +175,18 @@ def _tooltip(hover: str | None) -> str:
         return ""
     text = re.sub(r"<sub>(.*?)</sub>", lambda m: subscript(m.group(1)), hover)
     text = re.sub(r"<sup>(.*?)</sup>", lambda m: superscript(m.group(1)), text)
-    lines = [html.escape(_TAG.sub("", line).replace("\n", " "), quote=False) for line in text.split("<br>")]
+    lines = [html.escape(TAG.sub("", line).replace("\n", " "), quote=False) for line in text.split("<br>")]
     return f"<title>{'&#10;'.join(lines)}</title>"
 
 
 def _diamond(r: float) -> str:
-    d = _num(1.3 * r)
+    d = short(1.3 * r)
     return f"M{d},0L0,{d}L-{d},0L0,-{d}Z"
 
 
 def _triangle_up(r: float) -> str:
-    half, side = _num(r / 2), _num(2 * r / math.sqrt(3))
-    return f"M-{side},{half}H{side}L0,-{_num(r)}Z"
+    half, side = short(r / 2), short(2 * r / math.sqrt(3))
+    return f"M-{side},{half}H{side}L0,-{short(r)}Z"
 
 
 def _cross(r: float) -> str:
@@ -355,7 +194,7 @@ def _cross(r: float) -> str:
     q = 0.8 * r / math.sqrt(2)
     corners = ((0, 1), (1, 2), (2, 1), (1, 0), (2, -1), (1, -2), (0, -1), (-1, -2), (-2, -1), (-1, 0), (-2, 1),
                (-1, 2))
-    return "M" + "L".join(f"{_num(q * i)},{_num(q * j)}" for i, j in corners) + "Z"
+    return "M" + "L".join(f"{short(q * i)},{short(q * j)}" for i, j in corners) + "Z"
 
 
 # Plotly's marker outlines (drawing/symbol_defs.js) about the point, for a marker of radius r (half its size)
@@ -368,27 +207,28 @@ def _marker(x: str, y: float, size: float, symbol: str, fill: str, line_color: s
     base = symbol.removesuffix("-open")
     if is_open:   # Plotly draws an open marker's outline in its colour, at least 1 px
         line_color, line_width = fill, line_width or 1
-    paint = dict(fill="none" if is_open else _color(fill), stroke=_color(line_color) if line_width else None,
-                 stroke_width=_num(line_width) if line_width else None,
-                 opacity=_num(opacity) if opacity != 1 else None,
+    paint = dict(fill="none" if is_open else checked_color(fill),
+                 stroke=checked_color(line_color) if line_width else None,
+                 stroke_width=short(line_width) if line_width else None,
+                 opacity=short(opacity) if opacity != 1 else None,
                  pointer_events="all" if hover else None)
     tip = _tooltip(hover)
     if hover and opacity == 0:   # only there to be pointed at: easier to find than its drawn size
         size = max(size, 2 * HOVER_REACH)
     if base == "circle":
-        return f"<circle{_attrs(cx=x, cy=_num(y), r=_num(size / 2), **paint)}>{tip}</circle>"
+        return f"<circle{attrs(cx=x, cy=short(y), r=short(size / 2), **paint)}>{tip}</circle>"
     if base == "square":
-        attrs = _attrs(x=x, y=_num(y - size / 2), width=_num(size), height=_num(size),
-                       transform=f"translate({_num(-size / 2)} 0)", **paint)
-        return f"<rect{attrs}>{tip}</rect>"
+        place = attrs(x=x, y=short(y - size / 2), width=short(size), height=short(size),
+                       transform=f"translate({short(-size / 2)} 0)", **paint)
+        return f"<rect{place}>{tip}</rect>"
     if base in _SYMBOL_PATHS:   # drawn about its point: an SVG placed there, its origin the point
         outline = _SYMBOL_PATHS[base](size / 2)
-        return (f"<svg{_attrs(x=x, y=_num(y), overflow='visible')}><path{_attrs(d=outline, **paint)}>{tip}</path>"
+        return (f"<svg{attrs(x=x, y=short(y), overflow='visible')}><path{attrs(d=outline, **paint)}>{tip}</path>"
                 "</svg>")
     raise ValueError(f"unsupported marker symbol: {symbol!r}")
 
 
-def _arrows(fr: _Frame, trace: dict, defs: dict[tuple, tuple[str, str]]) -> str:
+def _arrows(fr: Frame, trace: dict, defs: dict[tuple, tuple[str, str]]) -> str:
     """Arrowheads pointing along each segment from the previous point, `standoff` pixels short of the point: SVG
     markers at the end of an unstroked line, which the browser turns with the line whatever the column's width."""
     marker = trace["marker"]
@@ -397,7 +237,7 @@ def _arrows(fr: _Frame, trace: dict, defs: dict[tuple, tuple[str, str]]) -> str:
     xs, ys = _array(trace["x"]), _array(trace["y"])
     n = len(xs)
     sizes, standoffs = _each(marker.get("size", 6), n), _each(marker.get("standoff", 0), n)
-    color = _color(marker.get("color", colors.INK))
+    color = checked_color(marker.get("color", colors.INK))
     out = []
     for i in range(1, n):
         if not sizes[i] or _missing(xs[i - 1], ys[i - 1], xs[i], ys[i]):
@@ -406,19 +246,19 @@ def _arrows(fr: _Frame, trace: dict, defs: dict[tuple, tuple[str, str]]) -> str:
         if key not in defs:
             length, half, back = sizes[i], 0.32 * sizes[i], standoffs[i]
             # named by what it draws: two diagrams on a page may both define it, alike
-            name = "bp-arrow-" + "-".join(re.sub(r"\W", "_", _num(v) if isinstance(v, (int, float)) else v)
+            name = "bp-arrow-" + "-".join(re.sub(r"\W", "_", short(v) if isinstance(v, (int, float)) else v)
                                           for v in key)
-            head = f"M{_num(-back)},0 L{_num(-back - length)},{_num(-half)} L{_num(-back - length)},{_num(half)} Z"
-            marker_attrs = _attrs(id=name, markerUnits="userSpaceOnUse", orient="auto", overflow="visible", refX=0,
+            head = f"M{short(-back)},0 L{short(-back - length)},{short(-half)} L{short(-back - length)},{short(half)} Z"
+            marker_attrs = attrs(id=name, markerUnits="userSpaceOnUse", orient="auto", overflow="visible", refX=0,
                                   refY=0)
-            defs[key] = (name, f"<marker{marker_attrs}><path{_attrs(d=head, fill=color)}/></marker>")
-        attrs = _attrs(x1=fr.x(xs[i - 1]), y1=_num(fr.y(ys[i - 1])), x2=fr.x(xs[i]), y2=_num(fr.y(ys[i])),
+            defs[key] = (name, f"<marker{marker_attrs}><path{attrs(d=head, fill=color)}/></marker>")
+        place = attrs(x1=fr.x(xs[i - 1]), y1=short(fr.y(ys[i - 1])), x2=fr.x(xs[i]), y2=short(fr.y(ys[i])),
                        marker_end=f"url(#{defs[key][0]})")
-        out.append(f"<line{attrs}/>")
+        out.append(f"<line{place}/>")
     return "<g>" + "".join(out) + "</g>"
 
 
-def _trace(fr: _Frame, trace: dict, defs: dict) -> str:
+def _trace(fr: Frame, trace: dict, defs: dict) -> str:
     if trace.get("type") == "heatmap":
         return _heatmap(fr, trace)
     if (trace.get("type", "scatter") != "scatter" or not isinstance(trace.get("mode"), str)
@@ -455,13 +295,13 @@ def _trace(fr: _Frame, trace: dict, defs: dict) -> str:
             raise ValueError(f"unsupported text position: {position!r}")
         under = position == "bottom center"
         gaps = _each(marker.get("size", 6) if "markers" in mode else 0, n) if under else [None] * n
-        out += [_text(fr.x(x), fr.y(y), text, s, c, below=None if gap is None else gap / 2 + TEXT_GAP)
+        out += [text_label(fr.x(x), fr.y(y), text, s, c, below=None if gap is None else gap / 2 + TEXT_GAP)
                 for x, y, text, s, c, gap in zip(xs, ys, _each(trace.get("text", ""), n), sizes, fills, gaps)
                 if not _missing(x, y) and text]
     return "".join(out)
 
 
-def _heatmap(fr: _Frame, trace: dict) -> str:
+def _heatmap(fr: Frame, trace: dict) -> str:
     """A heatmap as one image over its cells' extent (raster.py): x and y evenly spaced and increasing, a colour scale
     of [position, "#RRGGBB"] with zmin and zmax given, each cell a block of its colour, a value that is not finite
     left empty. Text in the cells, gaps between them, smoothing and hover values are not drawn (refused, and the
@@ -480,42 +320,10 @@ def _heatmap(fr: _Frame, trace: dict) -> str:
     (dx, dy) = steps[0][0], steps[1][0]
     left, right, bottom, top = xs[0] - dx / 2, xs[-1] + dx / 2, ys[0] - dy / 2, ys[-1] + dy / 2
     image = raster.colored(z, scale, trace["zmin"], trace["zmax"])[::-1]   # the image's first row is the top one
-    attrs = _attrs(href=raster.data_url(image), x=fr.x(left), y=_num(fr.y(top)),
-                   width=f"{_num(100 * (right - left) / (fr.x1 - fr.x0))}%", height=_num(fr.y(bottom) - fr.y(top)),
+    place = attrs(href=raster.data_url(image), x=fr.x(left), y=short(fr.y(top)),
+                   width=f"{short(100 * (right - left) / (fr.x1 - fr.x0))}%", height=short(fr.y(bottom) - fr.y(top)),
                    preserveAspectRatio="none", style="image-rendering:pixelated")
-    return f"<image{attrs}/>"
-
-
-def _colorbar(fr: _Frame, trace: dict, defs: dict) -> str:
-    """A heatmap's colour bar right of the plot area, as Plotly places it (centred on the plot's height, `len` a
-    fraction of it, `thickness` pixels wide), its ticks on its right and its title turned up beside them."""
-    bar = trace.get("colorbar") or {}
-    if any(k in bar for k in ("x", "y", "orientation")) or (bar.get("title") or {}).get("side", "right") != "right":
-        raise ValueError(f"unsupported colour bar: placed by Plotly's defaults, its title on the right ({bar})")
-    zmin, zmax, scale = trace["zmin"], trace["zmax"], trace["colorscale"]
-    length, thick = bar.get("len", 1) * fr.plot_h, bar.get("thickness", 30)
-    top = (fr.plot_h - length) / 2
-    key = ("colorscale", *(f"{_num(float(p), 4)}:{_color(c)}" for p, c in scale))
-    if key not in defs:
-        name = "bp-scale-" + "-".join(re.sub(r"\W", "_", part) for part in key[1:])
-        stops = "".join(f"<stop{_attrs(offset=f'{_num(100 * float(p))}%', stop_color=c)}/>" for p, c in scale)
-        defs[key] = (name, f'<linearGradient id="{name}" x1="0" y1="1" x2="0" y2="0">{stops}</linearGradient>')
-    size = bar.get("tickfont", {}).get("size", fr.font)
-    ticks = _axis_ticks(bar, zmin, zmax, length, 40)
-    out = [f"<rect{_attrs(x=0, y=_num(top), width=_num(thick), height=_num(length), fill=f'url(#{defs[key][0]})')}"
-           f"{_attrs(stroke=GRID_EDGE, stroke_width=1)}/>"]
-    out += [_text("0", top + length * (zmax - v) / (zmax - zmin), label, size, colors.INK, cls="bp-tick",
-                  anchor="start", transform=f"translate({_num(thick + TICK_GAP)} 0)") for v, label in ticks]
-    text, title_size = _title_of(bar)
-    if text:
-        title_size = title_size or THEME["axis_title"]
-        widest = max((text_size(label, size)[0] for _, label in ticks), default=0)
-        reach = thick + TICK_GAP + widest + TITLE_GAP + LINE * title_size / 2
-        out.append(_text("0", 0, text, title_size, colors.INK, cls="bp-axis-title",
-                         transform=f"translate({_num(reach)} {_num(fr.plot_h / 2)}) rotate(-90)"))
-    # an SVG at the plot area's right edge (x is a percentage there), the bar COLORBAR_GAP pixels further right
-    return (f"<svg{_attrs(x='100%', overflow='visible')}><g transform=\"translate({COLORBAR_GAP} 0)\">"
-            + "".join(out) + "</g></svg>")
+    return f"<image{place}/>"
 
 
 def _swatch(trace: dict, size: float) -> str:
@@ -526,125 +334,37 @@ def _swatch(trace: dict, size: float) -> str:
     lines = "lines" in mode
     if lines or symbol.removesuffix("-open") in _SYMBOL_PATHS:
         width, middle = (2.5 if lines else 1) * size, size / 2
-        drawn = (f"<line{_attrs(x1=0, y1=_num(middle), x2=_num(width), y2=_num(middle), **_stroke(trace['line']))}/>"
+        drawn = (f"<line{attrs(x1=0, y1=short(middle), x2=short(width), y2=short(middle), **_stroke(trace['line']))}/>"
                  if lines else "")
         if "markers" in mode:
             fill = marker.get("color", trace.get("line", {}).get("color", colors.INK) if lines else colors.INK)
             edge = marker.get("line", {})
             drawn += _marker("50%", middle, min(marker.get("size", 6), size), symbol, fill, edge.get("color"),
                              edge.get("width", 0), 1, None)
-        return (f'<svg{_attrs(width=_num(width), height=_num(size))} style="vertical-align:middle;overflow:visible;'
+        return (f'<svg{attrs(width=short(width), height=short(size))} style="vertical-align:middle;overflow:visible;'
                 f'margin-right:0.4em">{drawn}</svg>')
-    color = _color(marker.get("color", colors.INK))
+    color = checked_color(marker.get("color", colors.INK))
     open_ = symbol.endswith("-open")
-    style = (f"display:inline-block;width:{_num(0.8 * size)}px;height:{_num(0.8 * size)}px;"
+    style = (f"display:inline-block;width:{short(0.8 * size)}px;height:{short(0.8 * size)}px;"
              f"box-sizing:border-box;border:2px solid {color};background:{'white' if open_ else color};"
              f"border-radius:{'50%' if symbol.startswith('circle') else '1px'};margin-right:0.4em")
     return f'<span style="{style}"></span>'
 
 
-def _legend(fr: _Frame, data: list[dict], layout: dict) -> str:
+def _legend(fr: Frame, data: list[dict], layout: dict) -> str:
     # as Plotly: unless the layout says, a legend is shown when more than one trace would be in it (a heatmap is in
     # it only if it says so)
     data = [trace for trace in data if trace.get("showlegend", trace.get("type") != "heatmap")]
     if not layout.get("showlegend", len(data) > 1):
         return ""
     size = layout.get("legend", {}).get("font", {}).get("size", fr.font)
-    items = [f'<span style="white-space:nowrap">{_swatch(trace, size)}{_inline_html(trace["name"])}</span>'
+    items = [f'<span style="white-space:nowrap">{_swatch(trace, size)}{inline_html(trace["name"])}</span>'
              for trace in data if trace.get("name")]
     if not items:
         return ""
     return (f'<div style="position:absolute;left:0;right:0;bottom:4px;display:flex;flex-wrap:wrap;'
-            f'column-gap:{_num(1.5 * size)}px;row-gap:4px;align-items:center;font-size:{_num(size)}px;'
+            f'column-gap:{short(1.5 * size)}px;row-gap:4px;align-items:center;font-size:{short(size)}px;'
             f'line-height:1.3">{"".join(items)}</div>')
-
-
-def _minus(text: str) -> str:
-    return text.replace("-", "\u2212")   # Plotly's minus sign
-
-
-def _auto_ticks(lo: float, hi: float, intervals: float) -> tuple[list[float], float]:
-    """Plotly's automatic ticks on a linear axis (axes.js autoTicks): a step of 2, 5 or 10 times a power of ten, the
-    first one above range / intervals; the ticks are the step's multiples within [lo, hi]."""
-    rough = (hi - lo) / intervals
-    base = 10 ** math.floor(math.log10(rough))
-    step = base * next(m for m in (2, 5, 10) if m > rough / base)
-    first, last = math.ceil(lo / step - 1e-9), math.floor(hi / step + 1e-9)
-    return [i * step for i in range(first, last + 1)], step
-
-
-def _axis_ticks(axis: dict, lo: float, hi: float, length: float, min_px: float, log: bool = False) -> list[tuple]:
-    """An axis's ticks as (value, label): its tickvals (and ticktext) when given; otherwise about one per `min_px`
-    pixels of its `length` (4 to 9 intervals, as Plotly), labelled with the decimals of their step; on a log axis,
-    powers of ten written 10<sup>k</sup> (Plotly's exponentformat "power")."""
-    if axis.get("tickvals") is not None:
-        return [(v, str(text)) for v, text in zip(axis["tickvals"], axis.get("ticktext", axis["tickvals"]))]
-    intervals = min(max(length / min_px, 4), 9) + 1
-    lo, hi = min(lo, hi), max(lo, hi)
-    if log and math.floor(hi) - math.ceil(lo) >= 1:
-        every = max(1, math.ceil((hi - lo) / intervals))
-        return [(10.0 ** k, f"10<sup>{_minus(str(k))}</sup>" if k != 0 else "1")
-                for k in range(math.ceil(lo), math.floor(hi) + 1) if k % every == 0]
-    if log:
-        lo, hi = 10 ** lo, 10 ** hi
-    values, step = _auto_ticks(lo, hi, intervals)
-    decimals = max(0, -math.floor(math.log10(step) + 1e-9))
-    return [(v, _minus(_num(v, decimals)) if abs(v) > step / 2 else "0") for v in values]
-
-
-def _title_of(axis: dict) -> tuple[str, float | None]:
-    title = axis.get("title", {})
-    title = title if isinstance(title, dict) else {"text": title}
-    return title.get("text") or "", title.get("font", {}).get("size")
-
-
-def _axes(fr: _Frame, layout: dict) -> tuple[str, str]:
-    """A chart's axes: (grid and zero lines, under the data; tick labels and titles, around the plot area). A hidden
-    axis draws nothing; an x axis draws its grid, zero line and title only if the figure gives them (a diagram's
-    tick labels alone stay as they were)."""
-    under, around = [], []
-    for name in ("xaxis", "yaxis"):
-        axis = layout.get(name, {})
-        if axis.get("visible", True) is False:
-            continue
-        is_x = name == "xaxis"
-        lo, hi = (fr.x0, fr.x1) if is_x else (fr.y0, fr.y1)
-        log = not is_x and fr.y_log
-        ticks = _axis_ticks(axis, lo, hi, NOMINAL_WIDTH if is_x else fr.plot_h, 80 if is_x else 40, log=log)
-        size = axis.get("tickfont", {}).get("size", fr.font)
-        grid = _attrs(stroke=_color(axis.get("gridcolor", GRID)), stroke_width=_num(axis.get("gridwidth", 1)))
-        zero = axis.get("zeroline", True) and min(lo, hi) < 0 < max(lo, hi) and not log
-        if is_x:
-            if axis.get("showgrid", True):
-                under.append(f"<g{grid}>" + "".join(f"<line{_attrs(x1=fr.x(v), y1=0, x2=fr.x(v), y2=_num(fr.plot_h))}/>"
-                                                     for v, _ in ticks) + "</g>")
-            if zero:
-                under.append(f"<line{_attrs(x1=fr.x(0), y1=0, x2=fr.x(0), y2=_num(fr.plot_h))}"
-                             f"{_attrs(stroke=_color(axis.get('zerolinecolor', axis.get('gridcolor', GRID))))}/>")
-            around += [_text(fr.x(v), fr.plot_h + TICK_GAP + LINE * size / 2, text, size, colors.INK, cls="bp-tick")
-                       for v, text in ticks]
-            text, title_size = _title_of(axis)
-            if text:
-                title_size = title_size or THEME["axis_title"]
-                y = fr.plot_h + TICK_GAP + LINE * size + TITLE_GAP + LINE * title_size / 2
-                around.append(_text("50%", y, text, title_size, colors.INK, cls="bp-axis-title"))
-            continue
-        if axis.get("showgrid", True):
-            under.append(f"<g{grid}>" + "".join(
-                f"<line{_attrs(x1='0%', y1=_num(fr.y(v)), x2='100%', y2=_num(fr.y(v)))}/>" for v, _ in ticks) + "</g>")
-        if zero:
-            under.append(f"<line{_attrs(x1='0%', y1=_num(fr.y(0)), x2='100%', y2=_num(fr.y(0)))}"
-                         f"{_attrs(stroke=_color(axis.get('zerolinecolor', axis.get('gridcolor', GRID))))}/>")
-        around += [_text("0%", fr.y(v), text, size, colors.INK, cls="bp-tick", anchor="end",
-                         transform=f"translate({-TICK_GAP} 0)") for v, text in ticks]
-        text, title_size = _title_of(axis)
-        if text:
-            title_size = title_size or THEME["axis_title"]
-            widest = max((text_size(label, size)[0] for _, label in ticks), default=0)
-            reach = TICK_GAP + widest + TITLE_GAP + LINE * title_size / 2
-            around.append(_text("0", 0, text, title_size, colors.INK, cls="bp-axis-title",
-                                transform=f"translate({_num(-reach)} {_num(fr.plot_h / 2)}) rotate(-90)"))
-    return "".join(under), "".join(around)
 
 
 def to_html(fig: go.Figure | dict) -> str:
@@ -655,20 +375,20 @@ def to_html(fig: go.Figure | dict) -> str:
     unsupported = sorted(key for key in ("annotations", "images", "sliders", "updatemenus") if layout.get(key))
     if unsupported:
         raise ValueError(f"unsupported in a diagram: {unsupported}")
-    fr = _Frame(layout)
+    fr = Frame(layout)
     shapes = layout.get("shapes", [])
     defs: dict[tuple, tuple[str, str]] = {}
     data_layer = "".join(_shape(fr, s) for s in shapes if s.get("layer", "above") == "below")
     data_layer += "".join(_trace(fr, trace, defs) for trace in data)
     data_layer += "".join(_shape(fr, s) for s in shapes if s.get("layer", "above") != "below")
-    under, around = _axes(fr, layout)
+    under, around = axes(fr, layout)
     if layout.get("yaxis", {}).get("visible", True) is not False:
         # a chart: as Plotly, what lies beyond the axes' ranges is cut off at the plot area's edges
-        data_layer = f'<svg{_attrs(width="100%", height=_num(fr.plot_h), overflow="hidden")}>{data_layer}</svg>'
+        data_layer = f'<svg{attrs(width="100%", height=short(fr.plot_h), overflow="hidden")}>{data_layer}</svg>'
         background = layout.get("plot_bgcolor", "white")
         if background.lower() not in ("white", "#ffffff", "#fff"):
-            under = f"<rect{_attrs(width='100%', height=_num(fr.plot_h), fill=_color(background))}/>" + under
-    around += "".join(_colorbar(fr, trace, defs) for trace in data
+            under = f"<rect{attrs(width='100%', height=short(fr.plot_h), fill=checked_color(background))}/>" + under
+    around += "".join(colorbar(fr, trace, defs) for trace in data
                       if trace.get("type") == "heatmap" and trace.get("showscale", True))
     body = under + data_layer + around
     marker_defs = "<defs>" + "".join(d for _, d in defs.values()) + "</defs>" if defs else ""
@@ -678,16 +398,16 @@ def to_html(fig: go.Figure | dict) -> str:
     heading, aria = "", ""
     if title.get("text"):
         size = title.get("font", {}).get("size", THEME["title"])
-        heading = (f'<div class="bp-diagram-title" style="position:absolute;left:0;top:8px;font-size:{_num(size)}px;'
-                   f'font-weight:600;line-height:{LINE}">{_inline_html(title["text"])}</div>')
-        aria = f' role="img" aria-label="{html.escape(" ".join(_TAG.sub(" ", title["text"]).split()), quote=True)}"'
+        heading = (f'<div class="bp-diagram-title" style="position:absolute;left:0;top:8px;font-size:{short(size)}px;'
+                   f'font-weight:600;line-height:{LINE}">{inline_html(title["text"])}</div>')
+        aria = f' role="img" aria-label="{html.escape(" ".join(TAG.sub(" ", title["text"]).split()), quote=True)}"'
     if fr.width is None:   # the column's width between the margins
-        left, width = f"{_num(fr.l)}px", f"calc(100% - {_num(fr.l + fr.r)}px)"
+        left, width = f"{short(fr.l)}px", f"calc(100% - {short(fr.l + fr.r)}px)"
     else:                  # y tied to x's scale: as wide as that makes it, centred there (Plotly's constraintoward)
-        left, width = f"calc({_num(fr.l)}px + (100% - {_num(fr.l + fr.r + fr.width)}px) / 2)", f"{_num(fr.width)}px"
-    svg = (f'<svg xmlns="http://www.w3.org/2000/svg" style="position:absolute;left:{left};top:{_num(fr.t)}px;'
-           f'width:{width};height:{_num(fr.plot_h)}px;overflow:visible">'
+        left, width = f"calc({short(fr.l)}px + (100% - {short(fr.l + fr.r + fr.width)}px) / 2)", f"{short(fr.width)}px"
+    svg = (f'<svg xmlns="http://www.w3.org/2000/svg" style="position:absolute;left:{left};top:{short(fr.t)}px;'
+           f'width:{width};height:{short(fr.plot_h)}px;overflow:visible">'
            f"{marker_defs}{body}</svg>")
     return (f'<div class="bp-diagram"{aria} style="position:relative;'
-            f'height:{_num(fr.height)}px;color:{colors.INK};background:white">{heading}{svg}{_legend(fr, data, layout)}'
-            "</div>")
+            f'height:{short(fr.height)}px;color:{colors.INK};background:white">{heading}{svg}'
+            f"{_legend(fr, data, layout)}</div>")
