@@ -421,3 +421,10 @@ def test_a_chart_s_background_is_under_its_grid_and_data():
     assert (first.tag, first.get("fill"), first.get("width"), first.get("height")) == (
         f"{SVG}rect", "#EDEDED", "100%", "200")
     assert not [e for e in svg(chart(plot_bgcolor="white")) if e.tag == f"{SVG}rect"]
+
+
+def test_ticks_beyond_an_axis_s_range_are_not_drawn():
+    root = chart(xaxis=dict(range=[0, 4], tickvals=[-1, 2, 5], ticktext=["out", "in", "out too"]),
+                 yaxis=dict(type="log", range=[-1, 1], tickvals=[0.01, 1, 1000], ticktext=["a", "b", "c"]))
+    labels = ["".join(t.itertext()) for t in svg(root).iter(f"{SVG}text") if t.get("class") == "bp-tick"]
+    assert labels == ["in", "b"]

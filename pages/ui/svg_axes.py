@@ -72,14 +72,14 @@ def colorbar(fr: Frame, trace: dict, defs: dict) -> str:
     out = [f"<rect{attrs(x=0, y=short(top), width=short(thick), height=short(length), fill=f'url(#{defs[key][0]})')}"
            f"{attrs(stroke=GRID_EDGE, stroke_width=1)}/>"]
     out += [text_label("0", top + length * (zmax - v) / (zmax - zmin), label, size, colors.INK, cls="bp-tick",
-                  anchor="start", transform=f"translate({short(thick + TICK_GAP)} 0)") for v, label in ticks]
+                       anchor="start", transform=f"translate({short(thick + TICK_GAP)} 0)") for v, label in ticks]
     text, title_size = title_of(bar)
     if text:
         title_size = title_size or THEME["axis_title"]
         widest = max((text_size(label, size)[0] for _, label in ticks), default=0)
         reach = thick + TICK_GAP + widest + TITLE_GAP + LINE * title_size / 2
         out.append(text_label("0", 0, text, title_size, colors.INK, cls="bp-axis-title",
-                         transform=f"translate({short(reach)} {short(fr.plot_h / 2)}) rotate(-90)"))
+                              transform=f"translate({short(reach)} {short(fr.plot_h / 2)}) rotate(-90)"))
     # an SVG at the plot area's right edge (x is a percentage there), the bar COLORBAR_GAP pixels further right
     return (f"<svg{attrs(x='100%', overflow='visible')}><g transform=\"translate({COLORBAR_GAP} 0)\">"
             + "".join(out) + "</g></svg>")
@@ -137,6 +137,9 @@ def axes(fr: Frame, layout: dict) -> tuple[str, str]:
         lo, hi = (fr.x0, fr.x1) if is_x else (fr.y0, fr.y1)
         log = not is_x and fr.y_log
         ticks = _axis_ticks(axis, lo, hi, NOMINAL_WIDTH if is_x else fr.plot_h, 80 if is_x else 40, log=log)
+        # as Plotly, a tick beyond the axis's range is not drawn
+        ticks = [(v, text) for v, text in ticks
+                 if min(lo, hi) - 1e-9 <= (math.log10(v) if log and v > 0 else v) <= max(lo, hi) + 1e-9]
         size = axis.get("tickfont", {}).get("size", fr.font)
         grid = attrs(stroke=checked_color(axis.get("gridcolor", GRID)), stroke_width=short(axis.get("gridwidth", 1)))
         zero = axis.get("zeroline", True) and min(lo, hi) < 0 < max(lo, hi) and not log
@@ -162,14 +165,14 @@ def axes(fr: Frame, layout: dict) -> tuple[str, str]:
             under.append(f"<line{attrs(x1='0%', y1=short(fr.y(0)), x2='100%', y2=short(fr.y(0)))}"
                          f"{attrs(stroke=checked_color(axis.get('zerolinecolor', axis.get('gridcolor', GRID))))}/>")
         around += [text_label("0%", fr.y(v), text, size, colors.INK, cls="bp-tick", anchor="end",
-                         transform=f"translate({-TICK_GAP} 0)") for v, text in ticks]
+                              transform=f"translate({-TICK_GAP} 0)") for v, text in ticks]
         text, title_size = title_of(axis)
         if text:
             title_size = title_size or THEME["axis_title"]
             widest = max((text_size(label, size)[0] for _, label in ticks), default=0)
             reach = TICK_GAP + widest + TITLE_GAP + LINE * title_size / 2
             around.append(text_label("0", 0, text, title_size, colors.INK, cls="bp-axis-title",
-                                transform=f"translate({short(-reach)} {short(fr.plot_h / 2)}) rotate(-90)"))
+                                     transform=f"translate({short(-reach)} {short(fr.plot_h / 2)}) rotate(-90)"))
     return "".join(under), "".join(around)
 
 

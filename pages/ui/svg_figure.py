@@ -130,7 +130,7 @@ def _lines_svg(fr: Frame, xs, ys, line: dict) -> str:
         elif len(run) > 2:
             d = "M" + "L".join(f"{fr.x(x)[:-1]},{short(fr.y(y))}" for x, y in run)
             box = attrs(width="100%", height=short(fr.plot_h), viewBox=f"0 0 100 {short(fr.plot_h)}",
-                         preserveAspectRatio="none", overflow="visible")
+                        preserveAspectRatio="none", overflow="visible")
             out.append(f'<svg{box}><path{attrs(d=d, fill="none", vector_effect="non-scaling-stroke")}/></svg>')
     return f"<g{attrs(**paint)}>" + "".join(out) + "</g>"
 
@@ -158,10 +158,10 @@ def _shape(fr: Frame, shape: dict) -> str:
         x0, x1, y0, y1 = shape["x0"], shape["x1"], shape["y0"], shape["y1"]
         width = line.get("width", 0)
         place = attrs(x=fr.x(shape["xanchor"]), y=short(fr.y(shape["yanchor"]) - y1), width=short(x1 - x0),
-                       height=short(y1 - y0), transform=f"translate({short(x0)} 0)",
-                       fill=checked_color(shape.get("fillcolor", "none")),
-                       stroke=checked_color(line["color"]) if width else None,
-                       stroke_width=short(width) if width else None)
+                      height=short(y1 - y0), transform=f"translate({short(x0)} 0)",
+                      fill=checked_color(shape.get("fillcolor", "none")),
+                      stroke=checked_color(line["color"]) if width else None,
+                      stroke_width=short(width) if width else None)
         if x1 < x0 or y1 < y0 or line.get("dash") not in (None, "solid"):
             raise ValueError(f"unsupported rect: x0 <= x1, y0 <= y1, a solid border ({shape})")
         return f"<rect{place}/>"
@@ -219,7 +219,7 @@ def _marker(x: str, y: float, size: float, symbol: str, fill: str, line_color: s
         return f"<circle{attrs(cx=x, cy=short(y), r=short(size / 2), **paint)}>{tip}</circle>"
     if base == "square":
         place = attrs(x=x, y=short(y - size / 2), width=short(size), height=short(size),
-                       transform=f"translate({short(-size / 2)} 0)", **paint)
+                      transform=f"translate({short(-size / 2)} 0)", **paint)
         return f"<rect{place}>{tip}</rect>"
     if base in _SYMBOL_PATHS:   # drawn about its point: an SVG placed there, its origin the point
         outline = _SYMBOL_PATHS[base](size / 2)
@@ -250,10 +250,10 @@ def _arrows(fr: Frame, trace: dict, defs: dict[tuple, tuple[str, str]]) -> str:
                                           for v in key)
             head = f"M{short(-back)},0 L{short(-back - length)},{short(-half)} L{short(-back - length)},{short(half)} Z"
             marker_attrs = attrs(id=name, markerUnits="userSpaceOnUse", orient="auto", overflow="visible", refX=0,
-                                  refY=0)
+                                 refY=0)
             defs[key] = (name, f"<marker{marker_attrs}><path{attrs(d=head, fill=color)}/></marker>")
         place = attrs(x1=fr.x(xs[i - 1]), y1=short(fr.y(ys[i - 1])), x2=fr.x(xs[i]), y2=short(fr.y(ys[i])),
-                       marker_end=f"url(#{defs[key][0]})")
+                      marker_end=f"url(#{defs[key][0]})")
         out.append(f"<line{place}/>")
     return "<g>" + "".join(out) + "</g>"
 
@@ -321,8 +321,8 @@ def _heatmap(fr: Frame, trace: dict) -> str:
     left, right, bottom, top = xs[0] - dx / 2, xs[-1] + dx / 2, ys[0] - dy / 2, ys[-1] + dy / 2
     image = raster.colored(z, scale, trace["zmin"], trace["zmax"])[::-1]   # the image's first row is the top one
     place = attrs(href=raster.data_url(image), x=fr.x(left), y=short(fr.y(top)),
-                   width=f"{short(100 * (right - left) / (fr.x1 - fr.x0))}%", height=short(fr.y(bottom) - fr.y(top)),
-                   preserveAspectRatio="none", style="image-rendering:pixelated")
+                  width=f"{short(100 * (right - left) / (fr.x1 - fr.x0))}%", height=short(fr.y(bottom) - fr.y(top)),
+                  preserveAspectRatio="none", style="image-rendering:pixelated")
     return f"<image{place}/>"
 
 

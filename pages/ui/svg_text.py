@@ -121,7 +121,7 @@ def inline_html(text: str) -> str:
 
 
 def text_label(x: str, y: float, text: str, size: float, color: str, *, below: float | None = None,
-          cls: str | None = None, anchor: str = "middle", transform: str | None = None) -> str:
+               cls: str | None = None, anchor: str = "middle", transform: str | None = None) -> str:
     """A label centred on (x, y) (x a percentage); with `below`, its first line starts that far under y. `cls`: its
     class (an axis's tick labels are "bp-tick"); `anchor`: where x is on its lines ("end": their right end);
     `transform`: an SVG transform of the whole label."""
