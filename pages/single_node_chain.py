@@ -69,7 +69,7 @@ def curve_figure(curve, w: str, L_known: bool, slope_known: bool, update_known: 
     if slope_known:
         fig.add_trace(go.Scatter(
             x=curve.values, y=curve.tangent, mode="lines", meta="tangent",
-            name=t(f"{T}.curve_tangent", w=sym, slope=num(curve.slope)),
+            name=t(f"{T}.curve_tangent", w=sym, slope=plain_number(curve.slope)),   # a legend: plain text
             line=dict(color=colors.GRADIENT, width=2, dash="dash")))
     if update_known and curve.w_new is not None:
         # the step from (w, L) to (w_new, L(w_new)): its head stops at the diamond's edge

@@ -1,5 +1,6 @@
 """pages/ui/server.py: the server's TCP sockets get TCP_NODELAY (the listening one, so that later connections
 inherit it, and the connections already open), and the heap is frozen once per new set of imports."""
+import os
 import socket
 
 import pytest
@@ -70,3 +71,18 @@ def test_the_heap_is_frozen_once_per_new_set_of_imports(monkeypatch):
         assert server.freeze_new_imports()
     finally:
         gc.unfreeze()
+
+
+def test_a_blocking_socket_stays_blocking_whatever_the_default_timeout(fresh):
+    # a socket object made on a duplicate applies the default timeout (non-blocking mode) to the shared file
+    socket.setdefaulttimeout(5)
+    try:
+        a, b = socket.socketpair()
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as listener, a, b:
+            listener.bind(("127.0.0.1", 0))
+            listener.listen()
+            listener.setblocking(True)
+            server.no_delay()
+            assert os.get_blocking(listener.fileno())
+    finally:
+        socket.setdefaulttimeout(None)

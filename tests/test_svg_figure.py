@@ -410,7 +410,12 @@ def test_y_tied_to_x_s_scale_makes_the_plot_area_as_wide_as_that_and_centres_it(
     # x spans 3, y spans 2 over 200 px: 100 px a unit, so 300 px wide; 40 px of margins
     root = chart(xaxis=dict(range=[0, 3], constrain="domain"), yaxis=dict(range=[-1, 1], scaleanchor="x"))
     style = svg(root).get("style")
-    assert "width:300px" in style and "left:calc(10px + (100% - 340px) / 2)" in style
+    # centred in the column; in a column narrower than that, as wide as the column (x squeezed, nothing cut off)
+    assert "width:min(300px, calc(100% - 40px))" in style and "left:calc(10px + max(0px, (100% - 340px) / 2))" in style
+    # its x ticks counted on those 300 px: 300 / 80 = 3.75, so 4 intervals over 3: rough 0.75, up to 1
+    xs = ["".join(t.itertext()) for t in svg(root).iter(f"{SVG}text")
+          if t.get("class") == "bp-tick" and t.get("text-anchor") == "middle"]
+    assert xs == ["0", "1", "2", "3"]
     with pytest.raises(ValueError, match="unsupported"):   # Plotly would widen y's range instead: not drawn here
         chart(xaxis=dict(range=[0, 3]), yaxis=dict(range=[-1, 1], scaleanchor="x"))
 
@@ -428,3 +433,40 @@ def test_ticks_beyond_an_axis_s_range_are_not_drawn():
                  yaxis=dict(type="log", range=[-1, 1], tickvals=[0.01, 1, 1000], ticktext=["a", "b", "c"]))
     labels = ["".join(t.itertext()) for t in svg(root).iter(f"{SVG}text") if t.get("class") == "bp-tick"]
     assert labels == ["in", "b"]
+
+
+def test_a_log_axis_within_a_decade_is_ticked_at_1_2_and_5_times_its_powers_of_ten():
+    # 10^-1.9 (0.0126) .. 10^-0.6 (0.251): only 0.1 is a power of ten; Plotly then ticks 0.02, 0.05, 0.1, 0.2
+    root = chart(yaxis=dict(type="log", range=[-1.9, -0.6]))
+    labels = ["".join(t.itertext()) for t in svg(root).iter(f"{SVG}text") if t.get("class") == "bp-tick"
+              and t.get("text-anchor") == "end"]
+    assert labels == ["0.02", "0.05", "0.1", "0.2"]
+
+
+def test_a_legend_box_has_the_marker_s_outline_where_it_draws_one():
+    pending = dict(type="scatter", mode="markers", x=[1], y=[0], name="not yet",
+                   marker=dict(size=13, color="white", line=dict(color="#C8C8C8", width=2)))
+    other = dict(type="scatter", mode="markers", x=[2], y=[0], name="done", marker=dict(color="#0072B2"))
+    first, second = chart([pending, other]).find("div").findall("span")
+    assert "border:2px solid #C8C8C8;background:white" in first.find("span").get("style")
+    assert "border:2px solid #0072B2;background:#0072B2" in second.find("span").get("style")
+
+
+@pytest.mark.parametrize("top, expected", [
+    (2000, ["0", "0.5k", "1k", "1.5k", "2k"]),       # 200 px / 40 = 5, 6 intervals: rough 333, up to 500
+    (5e16, ["0", "10P", "20P", "30P", "40P", "50P"]),   # a loss that blew up: rough 8.3e15, up to 1e16
+])
+def test_large_tick_values_take_plotly_s_si_prefix(top, expected):
+    root = chart(yaxis=dict(range=[0, top]))
+    labels = ["".join(t.itertext()) for t in svg(root).iter(f"{SVG}text") if t.get("class") == "bp-tick"
+              and t.get("text-anchor") == "end"]
+    assert labels == expected
+
+
+def test_per_point_properties_may_be_numpy_arrays():
+    trace = dict(type="scatter", mode="markers", x=[0, 4], y=[0, 0], hoverinfo="text",
+                 hovertext=np.array(["first", "second"], dtype=object),
+                 marker=dict(size=np.array([4, 8]), color=np.array(["#111111", "#222222"], dtype=object)))
+    circles = list(svg(chart([trace])).iter(f"{SVG}circle"))
+    assert [(c.get("r"), c.get("fill"), c.find(f"{SVG}title").text) for c in circles] == [
+        ("2", "#111111", "first"), ("4", "#222222", "second")]

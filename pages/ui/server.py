@@ -37,12 +37,14 @@ def _tcp_sockets() -> Iterator[socket.socket]:
             copy = os.dup(int(name))
         except (OSError, ValueError):
             continue
+        blocking = os.get_blocking(copy)   # the file's own mode: a socket object may change it (default timeout)
         try:
             sock = socket.socket(fileno=copy)
         except OSError:   # not a socket
             os.close(copy)
             continue
         with sock:
+            os.set_blocking(copy, blocking)
             if sock.family in (socket.AF_INET, socket.AF_INET6) and sock.type == socket.SOCK_STREAM:
                 yield sock
 
@@ -55,7 +57,10 @@ def no_delay() -> int:
     _no_delay_done = True
     count = 0
     for sock in _tcp_sockets():
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        try:
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        except OSError:   # a connection already shut down (macOS refuses the option on it): the others still get it
+            continue
         count += 1
     return count
 

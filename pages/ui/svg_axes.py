@@ -15,6 +15,7 @@ NOMINAL_WIDTH = 640   # px: the plot area's width for an x axis's automatic tick
 GRID = "#EEEEEE"   # Plotly's grid colour
 GRID_EDGE = "#444444"   # Plotly's outline of a colour bar
 COLORBAR_GAP = 10  # px between the plot area and a colour bar
+_SI = {3: "k", 6: "M", 9: "G", 12: "T", 15: "P", 18: "E"}   # Plotly's SI prefixes for its tick labels
 
 
 class Frame:
@@ -33,8 +34,10 @@ class Frame:
                 raise ValueError(f"unsupported {name}: a range given, {' or '.join(types)} ({axis})")
         self.x0, self.x1 = layout["xaxis"]["range"]
         self.y0, self.y1 = layout["yaxis"]["range"]
-        if self.x0 == self.x1 or self.y0 == self.y1:
-            raise ValueError(f"unsupported axes: an empty range ({self.x0}, {self.x1}; {self.y0}, {self.y1})")
+        if (self.x0 == self.x1 or self.y0 == self.y1
+                or not all(math.isfinite(v) for v in (self.x0, self.x1, self.y0, self.y1))):
+            raise ValueError(f"unsupported axes: an empty or endless range ({self.x0}, {self.x1}; {self.y0}, {self.y1})"
+                             )
         self.y_log = layout["yaxis"].get("type") == "log"
         # y tied to x's scale (Plotly's scaleanchor, with x's domain shrunk to fit): the plot area's width in pixels
         anchor, ratio = layout["yaxis"].get("scaleanchor"), layout["yaxis"].get("scaleratio", 1)
@@ -107,15 +110,22 @@ def _axis_ticks(axis: dict, lo: float, hi: float, length: float, min_px: float, 
         return [(v, str(text)) for v, text in zip(axis["tickvals"], axis.get("ticktext", axis["tickvals"]))]
     intervals = min(max(length / min_px, 4), 9) + 1
     lo, hi = min(lo, hi), max(lo, hi)
-    if log and math.floor(hi) - math.ceil(lo) >= 1:
+    if log and math.floor(hi) - math.ceil(lo) >= 1:   # two powers of ten or more: those (Plotly's dtick of decades)
         every = max(1, math.ceil((hi - lo) / intervals))
         return [(10.0 ** k, f"10<sup>{_minus(str(k))}</sup>" if k != 0 else "1")
                 for k in range(math.ceil(lo), math.floor(hi) + 1) if k % every == 0]
-    if log:
-        lo, hi = 10 ** lo, 10 ** hi
+    if log:   # less: 1, 2 and 5 times the powers of ten (Plotly's "D2" ticks), written out
+        values = [m * 10.0 ** k for k in range(math.floor(lo), math.ceil(hi) + 1) for m in (1, 2, 5)
+                  if lo - 1e-9 <= k + math.log10(m) <= hi + 1e-9]
+        return [(v, _minus(f"{v:.12g}")) for v in values]
     values, step = _auto_ticks(lo, hi, intervals)
-    decimals = max(0, -math.floor(math.log10(step) + 1e-9))
-    return [(v, _minus(short(v, decimals)) if abs(v) > step / 2 else "0") for v in values]
+    # Plotly's exponentformat "B": from a thousand up, one SI prefix for the whole axis, by its largest end
+    power = 3 * math.floor(math.log10(max(abs(lo), abs(hi))) / 3) if max(abs(lo), abs(hi)) >= 1000 else 0
+    if power > max(_SI):
+        return [(v, _minus(f"{v:.3g}")) for v in values]
+    scale, suffix = 10.0 ** power, _SI.get(power, "")
+    decimals = max(0, -math.floor(math.log10(step / scale) + 1e-9))
+    return [(v, _minus(short(v / scale, decimals)) + suffix if abs(v) > step / 2 else "0") for v in values]
 
 
 def title_of(axis: dict) -> tuple[str, float | None]:
@@ -136,7 +146,8 @@ def axes(fr: Frame, layout: dict) -> tuple[str, str]:
         is_x = name == "xaxis"
         lo, hi = (fr.x0, fr.x1) if is_x else (fr.y0, fr.y1)
         log = not is_x and fr.y_log
-        ticks = _axis_ticks(axis, lo, hi, NOMINAL_WIDTH if is_x else fr.plot_h, 80 if is_x else 40, log=log)
+        length = (fr.width or NOMINAL_WIDTH) if is_x else fr.plot_h
+        ticks = _axis_ticks(axis, lo, hi, length, 80 if is_x else 40, log=log)
         # as Plotly, a tick beyond the axis's range is not drawn
         ticks = [(v, text) for v, text in ticks
                  if min(lo, hi) - 1e-9 <= (math.log10(v) if log and v > 0 else v) <= max(lo, hi) + 1e-9]

@@ -71,7 +71,7 @@ def _array(value) -> list:
     """A data array as a list: Plotly's figure dicts hold a NumPy array as {"dtype", "bdata"} (base64 of its bytes)."""
     if isinstance(value, dict) and "bdata" in value:
         return np.frombuffer(base64.b64decode(value["bdata"]), dtype=value["dtype"]).tolist()
-    return list(value)
+    return value.tolist() if isinstance(value, np.ndarray) else list(value)
 
 
 def _matrix(value) -> np.ndarray:
@@ -84,7 +84,7 @@ def _matrix(value) -> np.ndarray:
 
 def _each(value, n: int) -> list:
     """A per-point property: Plotly takes a list (one per point) or one value for every point."""
-    if isinstance(value, (list, tuple)) or (isinstance(value, dict) and "bdata" in value):
+    if isinstance(value, (list, tuple, np.ndarray)) or (isinstance(value, dict) and "bdata" in value):
         return _array(value)
     return [value] * n
 
@@ -334,19 +334,22 @@ def _swatch(trace: dict, size: float) -> str:
     lines = "lines" in mode
     if lines or symbol.removesuffix("-open") in _SYMBOL_PATHS:
         width, middle = (2.5 if lines else 1) * size, size / 2
-        drawn = (f"<line{attrs(x1=0, y1=short(middle), x2=short(width), y2=short(middle), **_stroke(trace['line']))}/>"
-                 if lines else "")
+        stroke = _stroke(trace.get("line", {}))
+        drawn = f"<line{attrs(x1=0, y1=short(middle), x2=short(width), y2=short(middle), **stroke)}/>" if lines else ""
         if "markers" in mode:
             fill = marker.get("color", trace.get("line", {}).get("color", colors.INK) if lines else colors.INK)
             edge = marker.get("line", {})
-            drawn += _marker("50%", middle, min(marker.get("size", 6), size), symbol, fill, edge.get("color"),
-                             edge.get("width", 0), 1, None)
+            drawn += _marker("50%", middle, min(_each(marker.get("size", 6), 1)[0], size), symbol, fill,
+                             _each(edge.get("color"), 1)[0], _each(edge.get("width", 0), 1)[0], 1, None)
         return (f'<svg{attrs(width=short(width), height=short(size))} style="vertical-align:middle;overflow:visible;'
                 f'margin-right:0.4em">{drawn}</svg>')
-    color = checked_color(marker.get("color", colors.INK))
+    color = checked_color(_each(marker.get("color", colors.INK), 1)[0])
+    edge = marker.get("line", {})
+    # the box's border: the marker's outline where it draws one (a pending point: white, its outline grey)
+    border = checked_color(edge["color"]) if isinstance(edge.get("color"), str) and edge.get("width") else color
     open_ = symbol.endswith("-open")
     style = (f"display:inline-block;width:{short(0.8 * size)}px;height:{short(0.8 * size)}px;"
-             f"box-sizing:border-box;border:2px solid {color};background:{'white' if open_ else color};"
+             f"box-sizing:border-box;border:2px solid {border};background:{'white' if open_ else color};"
              f"border-radius:{'50%' if symbol.startswith('circle') else '1px'};margin-right:0.4em")
     return f'<span style="{style}"></span>'
 
@@ -403,8 +406,10 @@ def to_html(fig: go.Figure | dict) -> str:
         aria = f' role="img" aria-label="{html.escape(" ".join(TAG.sub(" ", title["text"]).split()), quote=True)}"'
     if fr.width is None:   # the column's width between the margins
         left, width = f"{short(fr.l)}px", f"calc(100% - {short(fr.l + fr.r)}px)"
-    else:                  # y tied to x's scale: as wide as that makes it, centred there (Plotly's constraintoward)
-        left, width = f"calc({short(fr.l)}px + (100% - {short(fr.l + fr.r + fr.width)}px) / 2)", f"{short(fr.width)}px"
+    else:   # y tied to x's scale: as wide as that makes it, centred there (Plotly's constraintoward); in a column too
+            # narrow for it, the column's width (x then squeezed a little, rather than the picture cut off)
+        left = f"calc({short(fr.l)}px + max(0px, (100% - {short(fr.l + fr.r + fr.width)}px) / 2))"
+        width = f"min({short(fr.width)}px, calc(100% - {short(fr.l + fr.r)}px))"
     svg = (f'<svg xmlns="http://www.w3.org/2000/svg" style="position:absolute;left:{left};top:{short(fr.t)}px;'
            f'width:{width};height:{short(fr.plot_h)}px;overflow:visible">'
            f"{marker_defs}{body}</svg>")
