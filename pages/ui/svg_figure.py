@@ -15,8 +15,9 @@ draws in one pass.
   in pixels around a data point (plot_text.text_box);
 - the axes: linear, or a log y axis, always with their range given (in powers of ten on a log axis, as Plotly's). A
   hidden y axis makes a diagram; a shown one a chart, whose data is cut off at the plot area's edges and whose axes
-  draw tick labels (the tickvals and ticktext given, or Plotly's automatic steps of 1, 2 or 5 times a power of ten;
-  10<sup>k</sup> on a log axis), grid lines, a zero line and titles. A diagram's x axis may show tick labels;
+  draw tick labels (the tickvals and ticktext given, or Plotly's automatic steps of 1, 2 or 5 times a power of ten,
+  with its SI prefix from a thousand up; on a log axis 10<sup>k</sup>, or 1, 2 and 5 times the powers of ten within
+  a decade), grid lines, a zero line and titles. A diagram's x axis may show tick labels;
 - scatter traces whose mode is some of "lines", "markers" and "text": lines broken by None or a value that is not
   finite (a line of more than two points is one path, so that its dashes run on); markers "circle", "square",
   "diamond", "triangle-up", "x" (and "-open"), and "arrow" pointing along the segment from the previous point,
