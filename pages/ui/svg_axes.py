@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+from types import MappingProxyType
 
 from . import colors
 from .plot_text import LINE, THEME, text_size
@@ -15,7 +16,7 @@ NOMINAL_WIDTH = 640   # px: the plot area's width for an x axis's automatic tick
 GRID = "#EEEEEE"   # Plotly's grid colour
 GRID_EDGE = "#444444"   # Plotly's outline of a colour bar
 COLORBAR_GAP = 10  # px between the plot area and a colour bar
-_SI = {3: "k", 6: "M", 9: "G", 12: "T", 15: "P", 18: "E"}   # Plotly's SI prefixes for its tick labels
+_SI = MappingProxyType({3: "k", 6: "M", 9: "G", 12: "T", 15: "P", 18: "E"})   # Plotly's SI prefixes for tick labels
 
 
 class Frame:
