@@ -3,12 +3,11 @@ Plotly places them, grid and zero lines, axis titles, and a heatmap's colour bar
 from __future__ import annotations
 
 import math
-import re
 from types import MappingProxyType
 
 from . import colors
 from .plot_text import LINE, THEME, text_size
-from .svg_text import attrs, checked_color, short, text_label
+from .svg_text import attrs, checked_color, element_id, short, text_label
 
 TICK_GAP = 6       # px between the plot area and an axis's tick labels
 TITLE_GAP = 6      # px between an axis's tick labels and its title
@@ -68,7 +67,7 @@ def colorbar(fr: Frame, trace: dict, defs: dict) -> str:
     top = (fr.plot_h - length) / 2
     key = ("colorscale", *(f"{short(float(p), 4)}:{checked_color(c)}" for p, c in scale))
     if key not in defs:
-        name = "bp-scale-" + "-".join(re.sub(r"\W", "_", part) for part in key[1:])
+        name = element_id("scale", key[1:])
         stops = "".join(f"<stop{attrs(offset=f'{short(100 * float(p))}%', stop_color=c)}/>" for p, c in scale)
         defs[key] = (name, f'<linearGradient id="{name}" x1="0" y1="1" x2="0" y2="0">{stops}</linearGradient>')
     size = bar.get("tickfont", {}).get("size", fr.font)
@@ -77,16 +76,24 @@ def colorbar(fr: Frame, trace: dict, defs: dict) -> str:
            f"{attrs(stroke=GRID_EDGE, stroke_width=1)}/>"]
     out += [text_label("0", top + length * (zmax - v) / (zmax - zmin), label, size, colors.INK, cls="bp-tick",
                        anchor="start", transform=f"translate({short(thick + TICK_GAP)} 0)") for v, label in ticks]
-    text, title_size = title_of(bar)
-    if text:
-        title_size = title_size or THEME["axis_title"]
-        widest = max((text_size(label, size)[0] for _, label in ticks), default=0)
-        reach = thick + TICK_GAP + widest + TITLE_GAP + LINE * title_size / 2
-        out.append(text_label("0", 0, text, title_size, colors.INK, cls="bp-axis-title",
-                              transform=f"translate({short(reach)} {short(fr.plot_h / 2)}) rotate(-90)"))
+    out.append(_side_title(fr, bar, ticks, size, thick, +1))
     # an SVG at the plot area's right edge (x is a percentage there), the bar COLORBAR_GAP pixels further right
     return (f"<svg{attrs(x='100%', overflow='visible')}><g transform=\"translate({COLORBAR_GAP} 0)\">"
             + "".join(out) + "</g></svg>")
+
+
+def _side_title(fr: Frame, axis: dict, ticks: list[tuple], tick_size: float, start: float, side: int) -> str:
+    """The title of a vertical axis (the y axis, side -1: on its left; a colour bar, side +1: on its right), turned a
+    quarter left and centred on the plot's height, beyond its widest tick label; `start`: where its tick labels'
+    side of the bar begins. "" without a title."""
+    text, title_size = title_of(axis)
+    if not text:
+        return ""
+    title_size = title_size or THEME["axis_title"]
+    widest = max((text_size(label, tick_size)[0] for _, label in ticks), default=0)
+    reach = start + TICK_GAP + widest + TITLE_GAP + LINE * title_size / 2
+    return text_label("0", 0, text, title_size, colors.INK, cls="bp-axis-title",
+                      transform=f"translate({short(side * reach)} {short(fr.plot_h / 2)}) rotate(-90)")
 
 
 def _minus(text: str) -> str:
@@ -135,6 +142,13 @@ def title_of(axis: dict) -> tuple[str, float | None]:
     return title.get("text") or "", title.get("font", {}).get("size")
 
 
+def _rule(fr: Frame, is_x: bool, v: float) -> str:
+    """The attributes of a line across the plot area at value v: up and down at x = v, or across at y = v."""
+    if is_x:
+        return attrs(x1=fr.x(v), y1=0, x2=fr.x(v), y2=short(fr.plot_h))
+    return attrs(x1="0%", y1=short(fr.y(v)), x2="100%", y2=short(fr.y(v)))
+
+
 def axes(fr: Frame, layout: dict) -> tuple[str, str]:
     """A chart's axes: (grid and zero lines, under the data; tick labels and titles, around the plot area). A hidden
     axis draws nothing; an x axis draws its grid, zero line and title only if the figure gives them (a diagram's
@@ -155,13 +169,12 @@ def axes(fr: Frame, layout: dict) -> tuple[str, str]:
         size = axis.get("tickfont", {}).get("size", fr.font)
         grid = attrs(stroke=checked_color(axis.get("gridcolor", GRID)), stroke_width=short(axis.get("gridwidth", 1)))
         zero = axis.get("zeroline", True) and min(lo, hi) < 0 < max(lo, hi) and not log
+        if axis.get("showgrid", True):
+            under.append(f"<g{grid}>" + "".join(f"<line{_rule(fr, is_x, v)}/>" for v, _ in ticks) + "</g>")
+        if zero:
+            zero_color = checked_color(axis.get("zerolinecolor", axis.get("gridcolor", GRID)))
+            under.append(f"<line{_rule(fr, is_x, 0)}{attrs(stroke=zero_color)}/>")
         if is_x:
-            if axis.get("showgrid", True):
-                under.append(f"<g{grid}>" + "".join(f"<line{attrs(x1=fr.x(v), y1=0, x2=fr.x(v), y2=short(fr.plot_h))}/>"
-                                                     for v, _ in ticks) + "</g>")
-            if zero:
-                under.append(f"<line{attrs(x1=fr.x(0), y1=0, x2=fr.x(0), y2=short(fr.plot_h))}"
-                             f"{attrs(stroke=checked_color(axis.get('zerolinecolor', axis.get('gridcolor', GRID))))}/>")
             below = fr.plot_h + TICK_GAP + LINE * size / 2
             around += [text_label(fr.x(v), below, text, size, colors.INK, cls="bp-tick") for v, text in ticks]
             text, title_size = title_of(axis)
@@ -170,21 +183,9 @@ def axes(fr: Frame, layout: dict) -> tuple[str, str]:
                 y = fr.plot_h + TICK_GAP + LINE * size + TITLE_GAP + LINE * title_size / 2
                 around.append(text_label("50%", y, text, title_size, colors.INK, cls="bp-axis-title"))
             continue
-        if axis.get("showgrid", True):
-            under.append(f"<g{grid}>" + "".join(
-                f"<line{attrs(x1='0%', y1=short(fr.y(v)), x2='100%', y2=short(fr.y(v)))}/>" for v, _ in ticks) + "</g>")
-        if zero:
-            under.append(f"<line{attrs(x1='0%', y1=short(fr.y(0)), x2='100%', y2=short(fr.y(0)))}"
-                         f"{attrs(stroke=checked_color(axis.get('zerolinecolor', axis.get('gridcolor', GRID))))}/>")
         around += [text_label("0%", fr.y(v), text, size, colors.INK, cls="bp-tick", anchor="end",
                               transform=f"translate({-TICK_GAP} 0)") for v, text in ticks]
-        text, title_size = title_of(axis)
-        if text:
-            title_size = title_size or THEME["axis_title"]
-            widest = max((text_size(label, size)[0] for _, label in ticks), default=0)
-            reach = TICK_GAP + widest + TITLE_GAP + LINE * title_size / 2
-            around.append(text_label("0", 0, text, title_size, colors.INK, cls="bp-axis-title",
-                                     transform=f"translate({short(-reach)} {short(fr.plot_h / 2)}) rotate(-90)"))
+        around.append(_side_title(fr, axis, ticks, size, 0, -1))
     return "".join(under), "".join(around)
 
 

@@ -52,7 +52,7 @@ from . import colors, raster
 from .notation import subscript, superscript
 from .plot_text import LINE, THEME
 from .svg_axes import Frame, axes, colorbar
-from .svg_text import TAG, attrs, checked_color, inline_html, short, text_label
+from .svg_text import TAG, attrs, checked_color, element_id, inline_html, short, text_label
 
 _NUMBER = r"-?[0-9.]+(?:e-?[0-9]+)?"
 _SEGMENTS = re.compile(rf"(\s*M\s*{_NUMBER},{_NUMBER}\s*L\s*{_NUMBER},{_NUMBER})*\s*")
@@ -68,24 +68,34 @@ def show(fig: go.Figure | dict) -> None:
     st.markdown(to_html(fig), unsafe_allow_html=True)
 
 
+def _encoded(value) -> bool:
+    """Whether a value is a NumPy array as Plotly's figure dicts hold one: {"dtype", "bdata"} (base64 of its bytes,
+    and a "shape" for more than one dimension)."""
+    return isinstance(value, dict) and "bdata" in value
+
+
+def _decoded(value) -> np.ndarray:
+    shape = tuple(int(v) for v in str(value.get("shape", "")).split(",") if v.strip())
+    return np.frombuffer(base64.b64decode(value["bdata"]), dtype=value["dtype"]).reshape(shape or -1)
+
+
 def _array(value) -> list:
-    """A data array as a list: Plotly's figure dicts hold a NumPy array as {"dtype", "bdata"} (base64 of its bytes)."""
-    if isinstance(value, dict) and "bdata" in value:
-        return np.frombuffer(base64.b64decode(value["bdata"]), dtype=value["dtype"]).tolist()
+    """A data array as a list: a list, a NumPy array or Plotly's encoding of one."""
+    if _encoded(value):
+        return _decoded(value).tolist()
     return value.tolist() if isinstance(value, np.ndarray) else list(value)
 
 
 def _matrix(value) -> np.ndarray:
-    """A 2-D data array (a heatmap's z) as floats, None as NaN: nested lists, or NumPy's bytes with their shape."""
-    if isinstance(value, dict) and "bdata" in value:
-        shape = tuple(int(v) for v in str(value.get("shape", "")).split(",") if v.strip())
-        return np.frombuffer(base64.b64decode(value["bdata"]), dtype=value["dtype"]).astype(float).reshape(shape or -1)
+    """A 2-D data array (a heatmap's z) as floats, None as NaN: nested lists, or Plotly's encoding with its shape."""
+    if _encoded(value):
+        return _decoded(value).astype(float)
     return np.array([[np.nan if v is None else v for v in row] for row in value], dtype=float)
 
 
 def _each(value, n: int) -> list:
     """A per-point property: Plotly takes a list (one per point) or one value for every point."""
-    if isinstance(value, (list, tuple, np.ndarray)) or (isinstance(value, dict) and "bdata" in value):
+    if isinstance(value, (list, tuple, np.ndarray)) or _encoded(value):
         return _array(value)
     return [value] * n
 
@@ -202,6 +212,13 @@ def _cross(r: float) -> str:
 _SYMBOL_PATHS = MappingProxyType({"diamond": _diamond, "triangle-up": _triangle_up, "x": _cross})
 
 
+def _marker_fill(trace: dict) -> str:
+    """A trace's marker colour: its own, or as Plotly, on a line the line's colour."""
+    lines = "lines" in trace.get("mode", "").split("+")
+    line_color = trace.get("line", {}).get("color", colors.INK) if lines else colors.INK
+    return trace.get("marker", {}).get("color", line_color)
+
+
 def _marker(x: str, y: float, size: float, symbol: str, fill: str, line_color: str | None, line_width: float,
             opacity: float, hover: str | None) -> str:
     is_open = symbol.endswith("-open")
@@ -246,9 +263,7 @@ def _arrows(fr: Frame, trace: dict, defs: dict[tuple, tuple[str, str]]) -> str:
         key = (sizes[i], standoffs[i], color)
         if key not in defs:
             length, half, back = sizes[i], 0.32 * sizes[i], standoffs[i]
-            # named by what it draws: two diagrams on a page may both define it, alike
-            name = "bp-arrow-" + "-".join(re.sub(r"\W", "_", short(v) if isinstance(v, (int, float)) else v)
-                                          for v in key)
+            name = element_id("arrow", (short(v) if isinstance(v, (int, float)) else v for v in key))
             head = f"M{short(-back)},0 L{short(-back - length)},{short(-half)} L{short(-back - length)},{short(half)} Z"
             marker_attrs = attrs(id=name, markerUnits="userSpaceOnUse", orient="auto", overflow="visible", refX=0,
                                  refY=0)
@@ -260,13 +275,13 @@ def _arrows(fr: Frame, trace: dict, defs: dict[tuple, tuple[str, str]]) -> str:
 
 
 def _trace(fr: Frame, trace: dict, defs: dict) -> str:
+    if trace.get("visible", True) is not True or trace.get("opacity", 1) != 1:
+        raise ValueError(f"unsupported trace: visible and opaque only ({trace.get('visible')}, {trace.get('opacity')})")
     if trace.get("type") == "heatmap":
         return _heatmap(fr, trace)
     if (trace.get("type", "scatter") != "scatter" or not isinstance(trace.get("mode"), str)
             or not set(trace["mode"].split("+")) <= _MODE_FLAGS):
         raise ValueError(f"unsupported trace: {trace.get('type')} {trace.get('mode')} (a scatter with its mode given)")
-    if trace.get("visible", True) is not True or trace.get("opacity", 1) != 1:
-        raise ValueError(f"unsupported trace: visible and opaque only ({trace.get('visible')}, {trace.get('opacity')})")
     xs, ys = _array(trace.get("x", [])), _array(trace.get("y", []))
     if fr.y_log:   # as Plotly, a value a log axis cannot show is left out
         ys = [None if y is None or y <= 0 else y for y in ys]
@@ -279,9 +294,7 @@ def _trace(fr: Frame, trace: dict, defs: dict) -> str:
         out.append(_arrows(fr, trace, defs))
     elif "markers" in mode:
         n = len(xs)
-        # as Plotly, a marker on a line takes the line's colour unless it has its own
-        fill = marker.get("color", trace.get("line", {}).get("color", colors.INK) if "lines" in mode else colors.INK)
-        sizes, fills = _each(marker.get("size", 6), n), _each(fill, n)
+        sizes, fills = _each(marker.get("size", 6), n), _each(_marker_fill(trace), n)
         line = marker.get("line", {})
         edge, edge_w = _each(line.get("color"), n), _each(line.get("width", 0), n)
         hover = _each(trace.get("hovertext"), n) if trace.get("hoverinfo") == "text" else [None] * n
@@ -309,8 +322,8 @@ def _heatmap(fr: Frame, trace: dict) -> str:
     last not read)."""
     drawn_apart = sorted(k for k in ("text", "texttemplate", "xgap", "ygap", "zsmooth") if trace.get(k))
     scale = trace.get("colorscale")
-    if (drawn_apart or trace.get("visible", True) is not True or trace.get("opacity", 1) != 1 or fr.y_log
-            or not isinstance(scale, (list, tuple)) or None in (trace.get("zmin"), trace.get("zmax"))):
+    if (drawn_apart or fr.y_log or not isinstance(scale, (list, tuple))
+            or None in (trace.get("zmin"), trace.get("zmax"))):
         raise ValueError(f"unsupported heatmap: {drawn_apart or 'a colour scale as a list, zmin and zmax given'}")
     z = _matrix(trace["z"])
     xs, ys = np.array(_array(trace["x"]), float), np.array(_array(trace["y"]), float)
@@ -338,9 +351,8 @@ def _swatch(trace: dict, size: float) -> str:
         stroke = _stroke(trace.get("line", {}))
         drawn = f"<line{attrs(x1=0, y1=short(middle), x2=short(width), y2=short(middle), **stroke)}/>" if lines else ""
         if "markers" in mode:
-            fill = marker.get("color", trace.get("line", {}).get("color", colors.INK) if lines else colors.INK)
             edge = marker.get("line", {})
-            drawn += _marker("50%", middle, min(_each(marker.get("size", 6), 1)[0], size), symbol, fill,
+            drawn += _marker("50%", middle, min(_each(marker.get("size", 6), 1)[0], size), symbol, _marker_fill(trace),
                              _each(edge.get("color"), 1)[0], _each(edge.get("width", 0), 1)[0], 1, None)
         return (f'<svg{attrs(width=short(width), height=short(size))} style="vertical-align:middle;overflow:visible;'
                 f'margin-right:0.4em">{drawn}</svg>')

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Iterable
 from types import MappingProxyType
 
 from .plot_text import LINE
@@ -22,13 +23,20 @@ _CSS = MappingProxyType({"fill": "color:", "font_size": "font-size:", "font_weig
 
 
 def attrs(**values) -> str:
-    """SVG/HTML attrs, names with "_" written with "-", values escaped; None leaves an attribute out."""
+    """SVG/HTML attributes, names with "_" written with "-", values escaped; None leaves an attribute out."""
     return "".join(f' {name.replace("_", "-")}="{html.escape(str(v), quote=True)}"'
                    for name, v in values.items() if v is not None)
 
 
 def short(v: float, decimals: int = 2) -> str:
+    """A number for an attribute or a tick label: at most `decimals` decimals, no trailing zeros ("50", "12.5")."""
     return f"{v:.{decimals}f}".rstrip("0").rstrip(".") if decimals else f"{v:.0f}"
+
+
+def element_id(kind: str, parts: Iterable[str]) -> str:
+    """The id of a definition (an arrowhead, a colour scale), named by what it draws: two figures on a page that both
+    define it define it alike."""
+    return f"bp-{kind}-" + "-".join(re.sub(r"\W", "_", part) for part in parts)
 
 
 def checked_color(value: str) -> str:
