@@ -5,8 +5,6 @@ Layout and widgets only: every number, formula and derivation comes from bp_core
 """
 from __future__ import annotations
 
-from types import MappingProxyType
-
 import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
@@ -17,7 +15,7 @@ from bp_core import slips as slip_core
 from bp_core import softmax_lesson as lesson_core
 from bp_core.gradcheck import check_softmax
 from bp_core.softmax_derivations import derive
-from pages.ui import colors, handout, inputs, panel, predict, slips, stepper
+from pages.ui import colors, handout, inputs, panel, predict, slips, stepper, svg_figure
 from pages.ui.classroom import chart_scale
 from pages.ui.gradcheck import gradient_check
 from pages.ui.i18n import current_language, t
@@ -32,7 +30,6 @@ DEFAULT_Z = lesson_core.default_logits(MAX_N)
 NEGATIVE = "#5E3C99"  # purple end of the diverging Jacobian scale (PuOr, safe for colour-blind readers)
 DIVERGING = ((0.0, NEGATIVE), (0.5, "#FFFFFF"), (1.0, colors.GRADIENT))
 SEQUENTIAL = ((0.0, "#FFFFFF"), (1.0, colors.FORWARD))
-CHART = MappingProxyType({"displayModeBar": False})
 
 
 def _c(key: str, **kw) -> str:
@@ -85,6 +82,14 @@ def _fmt(v: float, digits: int = 3) -> str:
 def _axes(col: int | None) -> str:
     """The axis suffix of panel `col` of a one-row figure: "" for the first (or only) one, "2" for the second."""
     return "" if not col or col == 1 else str(col)
+
+
+def _bar_range(values) -> list[float]:
+    """A bar chart's y range, as Plotly's autorange would give it: from zero or below, with room beyond the longest
+    bars for their numbers (and above zero for a zero bar's)."""
+    lo, hi = min(0.0, float(np.min(values))), max(0.0, float(np.max(values)))
+    pad = 0.15 * ((hi - lo) or 1.0)
+    return [lo - pad if lo < 0 else 0.0, hi + pad]
 
 
 def _halo(x: int, col: int | None = None) -> dict:
@@ -176,9 +181,11 @@ def gradient_figure(z, T, c, j, k, idx: int, known: int, lang: str, scale: float
     fig.update_layout(legend=dict(LEGEND_BELOW),
                       uniformtext=dict(minsize=9, mode="hide"))
     fig.update_xaxes(title=_c("chart.class_axis"), tickvals=xs, range=[0.4, n + 0.6])
+    dS = trace.dS if _done(trace, known, "dL/dS") else np.ones(n)
+    dz = trace.dz_chain if _done(trace, known, "J^T g") else np.ones(n)
     fig.update_yaxes(title=_c("chart.grad_axis"), gridcolor="#EEEEEE", zeroline=True, zerolinecolor=colors.INK,
-                     row=1, col=1)
-    fig.update_yaxes(gridcolor="#EEEEEE", zeroline=True, zerolinecolor=colors.INK, row=1, col=2)
+                     range=_bar_range(dS), row=1, col=1)
+    fig.update_yaxes(gridcolor="#EEEEEE", zeroline=True, zerolinecolor=colors.INK, range=_bar_range(dz), row=1, col=2)
     return enlarge(fig, scale)
 
 
@@ -239,8 +246,8 @@ def jacobian_figure(z, T, c, j, k, idx: int, known: int, lang: str, scale: float
     ticks = list(range(1, n + 1))
     fig.update_xaxes(title=_c("chart.k_axis"), tickvals=ticks, side="top", showgrid=False, zeroline=False,
                      range=[0.5, n + 0.5], constrain="domain")
-    fig.update_yaxes(title=_c("chart.j_axis"), tickvals=ticks, autorange="reversed", showgrid=False, zeroline=False,
-                     scaleanchor="x", constrain="domain")
+    fig.update_yaxes(title=_c("chart.j_axis"), tickvals=ticks, range=[n + 0.5, 0.5], showgrid=False, zeroline=False,
+                     scaleanchor="x", constrain="domain")   # row 1 at the top, as a matrix is written
     return enlarge(fig, scale)
 
 
@@ -264,9 +271,10 @@ def batch_figure(z, T, c, j, k, idx: int, known: int, lang: str, scale: float) -
                     shapes.append(_cell_rect(b, x, colors.HIGHLIGHT, 4, col=col))
     fig.update_layout(shapes=shapes)
     _layout(fig, _c("chart.batch_title"), 290, margins(110, 10, 80, 60))
-    fig.update_xaxes(title=_c("chart.class_axis"), tickvals=list(range(1, n + 1)), showgrid=False, zeroline=False)
+    fig.update_xaxes(title=_c("chart.class_axis"), tickvals=list(range(1, n + 1)), range=[0.5, n + 0.5], showgrid=False,
+                     zeroline=False)
     fig.update_yaxes(tickvals=list(range(1, B + 1)), ticktext=[_c("chart.sample", b=b) for b in range(1, B + 1)],
-                     autorange="reversed", showgrid=False, zeroline=False)
+                     range=[B + 0.5, 0.5], showgrid=False, zeroline=False)   # sample 1 at the top
     fig.update_yaxes(title=_c("chart.sample_axis"), row=1, col=1)
     fig.update_yaxes(showticklabels=False, row=1, col=2)  # the same samples as on the left
     return enlarge(fig, scale)
@@ -320,9 +328,10 @@ def render(idx: int) -> None:
         panel.show_step(step, derivations.get(step.name), CODE, candidates.get(step.name, ()))
     figure_args = (z, T, c, sel_j, sel_k, idx, known, current_language(), chart_scale())
     with left:
-        st.plotly_chart(probability_figure(*figure_args), width="stretch", config=dict(CHART))
-        st.plotly_chart(gradient_figure(*figure_args), width="stretch", config=dict(CHART))
-    heat_box.plotly_chart(jacobian_figure(*figure_args), width="stretch", config=dict(CHART))
+        svg_figure.show(probability_figure(*figure_args))
+        svg_figure.show(gradient_figure(*figure_args))
+    with heat_box:
+        svg_figure.show(jacobian_figure(*figure_args))
     with right:
         st.markdown(f"**{_c('cell_heading')}**")
         if _done(trace, known, "J"):
@@ -334,7 +343,7 @@ def render(idx: int) -> None:
             st.caption(_c("cell_pending", k=trace.step_index("J") + 1))
     st.subheader(_c("batch_heading", B=trace.batch))  # a section of its own (projection mode sets it under the step)
     st.caption(_c("batch_caption"))
-    st.plotly_chart(batch_figure(*figure_args), width="stretch", config=dict(CHART))
+    svg_figure.show(batch_figure(*figure_args))
     handout.softmax(CODE, trace, [N_FIELD, *Z_FIELDS[:n], T_FIELD, *CLASS_FIELDS])
 
 

@@ -1,10 +1,12 @@
 """What the AppTest tests of the lesson pages share: opening a page (with a link's parameters), and reading
 the step counter, the typeset maths and the pictures back."""
+import base64
 import contextlib
 import json
 import re
 from pathlib import Path
 
+import numpy as np
 import plotly.io
 from streamlit.testing.v1 import AppTest
 
@@ -59,6 +61,15 @@ def drawn_charts(at: AppTest) -> list[dict]:
 def chart_specs(at: AppTest) -> list[dict]:
     """The Plotly charts' specs, in page order."""
     return [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
+
+
+def data_array(data) -> np.ndarray:
+    """A data array of a figure dict as floats: a list (nested for a heatmap's z; None as NaN), or Plotly's encoding of
+    a NumPy array ({"dtype", "bdata"} in base64, and a "shape" for more than one dimension)."""
+    if isinstance(data, dict):
+        shape = tuple(int(v) for v in str(data.get("shape", "")).split(",") if v.strip())
+        return np.frombuffer(base64.b64decode(data["bdata"]), dtype=data["dtype"]).reshape(shape or -1).astype(float)
+    return np.array(data, dtype=float)
 
 
 def diagrams_html(at: AppTest) -> list[str]:

@@ -5,12 +5,11 @@ weight's derivative and the gradient-size plot show the core's numbers, and a ba
 the default with a warning that names it."""
 from __future__ import annotations
 
-import base64
 import time
 from pathlib import Path
 
 import numpy as np
-from lesson_app import counter, drawn_charts, drawn_diagrams, gradient_table, open_lesson, shown_latex
+from lesson_app import counter, data_array, drawn_charts, drawn_diagrams, gradient_table, open_lesson, shown_latex
 from streamlit.testing.v1 import AppTest
 
 from bp_core import deep
@@ -61,15 +60,9 @@ def expected_values(ex) -> list:
     return values
 
 
-
-
-
-
 def shown_value(at) -> str:
     """The panel's value (wide examples are typeset smaller)."""
     return shown_latex(at)[PANEL_VALUE].removeprefix(r"\footnotesize ")
-
-
 
 
 def test_page_opens_with_the_default_example():
@@ -196,12 +189,6 @@ def test_slips_show_the_notes_reading_and_the_right_one():
     assert wrote and not wrote[0].endswith(f"= {num(row.dW[0][0, 0])}")
 
 
-def array(data) -> np.ndarray:
-    if isinstance(data, dict):
-        return np.frombuffer(base64.b64decode(data["bdata"]), dtype=data["dtype"]).astype(float)
-    return np.asarray([np.nan if v is None else v for v in data], dtype=float)
-
-
 def sizes_chart(at) -> dict:
     (spec,) = [c for c in drawn_charts(at) if c["layout"].get("yaxis", {}).get("type") == "log"]
     return spec
@@ -213,7 +200,7 @@ def test_gradient_sizes_and_the_sigmoid_relu_comparison():
     assert [d.get("meta") for d in spec["data"]] == ["sigmoid"]
     at.toggle(key="dn-compare").set_value(True).run()
     spec = sizes_chart(at)
-    curves = {d["meta"]: array(d["y"]) for d in spec["data"] if d.get("meta") in ("sigmoid", "relu")}
+    curves = {d["meta"]: data_array(d["y"]) for d in spec["data"] if d.get("meta") in ("sigmoid", "relu")}
     assert set(curves) == {"sigmoid", "relu"}
     for hidden, shown in curves.items():
         ex = example(depth=6, width=8, hidden=hidden)

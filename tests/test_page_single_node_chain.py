@@ -2,13 +2,22 @@
 at each step is the one bp_core computes for that step (and, for the default example, the one worked out
 by hand from the notes' formulas), inputs change the numbers, the loss curve's tangent has the gradient
 as its slope, and a bad link value falls back to the default with a warning that names it."""
-import base64
 import itertools
 from pathlib import Path
 
 import numpy as np
 import pytest
-from lesson_app import bare, chart_specs, counter, diagrams_html, drawn_charts, open_lesson, shown_latex, walk_both_ways
+from lesson_app import (
+    bare,
+    chart_specs,
+    counter,
+    data_array,
+    diagrams_html,
+    drawn_charts,
+    open_lesson,
+    shown_latex,
+    walk_both_ways,
+)
 from streamlit.testing.v1 import AppTest
 
 from bp_core import Network
@@ -31,12 +40,6 @@ def chain(x=C["x"], w1=C["w1"], w2=C["w2"], w3=C["w3"], label=C["label"], hidden
     """The expected trace, from bp_core called here with the same inputs as the page."""
     net = Network([[[w1]], [[w2]], [[w3]]], hidden=hidden, output=output, loss=loss)
     return net, net.backprop([x], [label], lr=lr)
-
-
-
-
-
-
 
 
 def shown_value(at) -> str:
@@ -112,18 +115,11 @@ def test_changing_an_input_changes_the_numbers():
     assert new.steps[8].numbers in shown_latex(at)
 
 
-def array(data) -> np.ndarray:
-    """A Plotly JSON array: a list, or {"dtype", "bdata"} (base64) as Plotly writes NumPy arrays."""
-    if isinstance(data, dict):
-        return np.frombuffer(base64.b64decode(data["bdata"]), dtype=data["dtype"]).astype(float)
-    return np.asarray(data, dtype=float)
-
-
 def tangent_of(at) -> tuple[str, float]:
     """The curve chart's tangent: its trace name and its slope from two of its points."""
     spec = drawn_charts(at)[0]
     (tangent,) = [d for d in spec["data"] if d.get("meta") == "tangent"]
-    xs, ys = array(tangent["x"]), array(tangent["y"])
+    xs, ys = data_array(tangent["x"]), data_array(tangent["y"])
     return tangent["name"], (ys[-1] - ys[0]) / (xs[-1] - xs[0])
 
 

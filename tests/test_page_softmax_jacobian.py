@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from lesson_app import data_array, diagrams_html, drawn_charts
 from streamlit.testing.v1 import AppTest
 
 from bp_core import softmax_lesson
@@ -200,3 +201,34 @@ def test_a_good_link_reproduces_the_example():
     z = list(softmax_lesson.default_logits(4))
     z[1] = -0.5
     check_step(at, z, 0.5, 1)
+
+
+def test_the_charts_are_drawn_as_svg_with_the_numbers_worked_out_by_hand():
+    """At the last step the four charts (pages/ui/svg_figure.py; no plotly.js) draw the values by hand: the bars of S
+    and of the label, the upstream gradient, J^T g and the collapse (S - y)/T on it, every entry of J, and the batch's
+    S and dL/dZ, each cell's number its value to its significant digits."""
+    at = open_page(**{f"{CODE}-step": "99"})   # a step past the last is the last
+    assert counter(at)[0] == counter(at)[1]
+    assert not at.get("plotly_chart")
+    c = softmax_lesson.default_label()
+    hand = expected_values(DEFAULT_Z, 1.0, c)
+    probability, gradient, jacobian, batch = drawn_charts(at)
+
+    def traces(fig, kind):
+        return [trace for trace in fig["data"] if trace["type"] == kind]
+
+    label, S = traces(probability, "bar")
+    assert np.allclose(data_array(label["y"]), np.eye(3)[c]) and np.allclose(data_array(S["y"]), hand["S"])
+    assert S["text"] == [f"{v:.3g}" for v in hand["S"]]
+    upstream, chain = traces(gradient, "bar")
+    (collapse,) = traces(gradient, "scatter")
+    assert np.allclose(data_array(upstream["y"]), hand["dL/dS"]) and np.allclose(data_array(chain["y"]), hand["J^T g"])
+    assert np.allclose(data_array(collapse["y"]), hand["dL/dz"])
+    (J,) = traces(jacobian, "heatmap")
+    assert np.allclose(data_array(J["z"]), hand["J"]) and J["text"] == [[f"{v:.3g}" for v in row] for row in hand["J"]]
+    SB, dZ = traces(batch, "heatmap")
+    assert np.allclose(data_array(SB["z"]), hand["S batch"]) and np.allclose(data_array(dZ["z"]), hand["dZ vectorised"])
+    # and the numbers reach the page: each of J's entries is a label in the drawn Jacobian
+    drawn = next(html for html in diagrams_html(at) if "Jacobian" in html)
+    assert all(f">{v:.3g}<" in drawn for v in hand["J"].ravel())
+

@@ -2,14 +2,13 @@
 the matrices and losses shown are those of gradient descent replayed here from bp_core; run mode trains to
 the end and reports the run's loss; a huge learning rate shows the divergence in words (and no NaN in the
 chart); changing an input changes the numbers; a bad link value falls back with a warning naming it."""
-import base64
 import json
 import re
 from pathlib import Path
 
 import numpy as np
 import pytest
-from lesson_app import bare, counter, drawn_charts, open_lesson
+from lesson_app import bare, counter, data_array, drawn_charts, open_lesson
 from streamlit.testing.v1 import AppTest
 
 from bp_core import datasets, training
@@ -57,12 +56,8 @@ def replay(count: int, **changes) -> list[dict]:
     return out
 
 
-
-
 def shown_latex(at) -> str:
     return "\n".join(bare(element.value) for element in at.latex)
-
-
 
 
 def metric(at, label: str) -> str:
@@ -162,13 +157,6 @@ def run_mode(**query) -> AppTest:
     return at
 
 
-def array(data) -> np.ndarray:
-    """A Plotly JSON array: a list, or {"dtype", "bdata"} (base64) as Plotly writes NumPy arrays."""
-    if isinstance(data, dict):
-        return np.frombuffer(base64.b64decode(data["bdata"]), dtype=data["dtype"]).astype(float)
-    return np.asarray(data, dtype=float)
-
-
 def chart(at, index: int) -> dict:
     return json.loads(at.get("plotly_chart")[index].proto.spec)
 
@@ -188,7 +176,7 @@ def test_run_mode_trains_to_the_end():
     assert loss_chart["layout"]["title"]["text"] == t("training.plot.loss_title")
     assert loss_chart["layout"]["xaxis"]["title"]["text"] == t("training.plot.epoch")
     (epochs,) = [d for d in loss_chart["data"] if d["name"] == t("training.plot.epoch_loss")]
-    assert np.allclose(array(epochs["y"]), run.losses)
+    assert np.allclose(data_array(epochs["y"]), run.losses)
     # the predictions: a heatmap of y_1 and both classes, each with its own marker shape
     kinds = {d["type"] for d in boundary_chart["data"]}
     assert "heatmap" in kinds
@@ -207,7 +195,7 @@ def test_huge_learning_rate_shows_the_divergence_in_words(lr):
     assert [e.value for e in at.error] == [message]
     # the loss curve up to that point, and not a NaN in it
     for trace in chart(at, 0)["data"]:
-        assert np.all(np.isfinite(array(trace["y"])))
+        assert np.all(np.isfinite(data_array(trace["y"])))
     assert "nan" not in " ".join(m.value for m in at.metric).lower()
 
 

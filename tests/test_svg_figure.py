@@ -148,9 +148,6 @@ HEAT = dict(type="heatmap", x=[0, 1], y=[0, 1], z=[[0, 1], [1, 0]], zmin=0, zmax
 
 
 @pytest.mark.parametrize("part", [
-    dict(data=[dict(type="bar", x=[1], y=[1])]),
-    dict(data=[dict(HEAT, text=[["a", "b"], ["c", "d"]])]),                        # text in the cells
-    dict(data=[dict(HEAT, xgap=2)]),
     dict(data=[dict(HEAT, colorscale="PiYG")]),                                    # a named scale
     dict(data=[dict(HEAT, x=[0, 1, 3], z=[[0, 1, 0], [1, 0, 1]])]),               # uneven cells
     dict(data=[dict(HEAT, zmin=None)]),

@@ -22,30 +22,39 @@ class Frame:
     """Data to the plot area: x to a percentage of its width, y to pixels from its top (on a log y axis, as Plotly,
     its range is in powers of ten)."""
 
-    def __init__(self, layout: dict):
+    def __init__(self, layout: dict, suffix: str = ""):
         margin = layout.get("margin", {})
         self.l, self.r = margin.get("l", 80), margin.get("r", 80)
         self.t, self.b = margin.get("t", 100), margin.get("b", 80)
         self.height = layout.get("height", 450)
         self.plot_h = self.height - self.t - self.b
-        for name, types in (("xaxis", ("linear",)), ("yaxis", ("linear", "log"))):
+        # the panel's axes (a figure of panels side by side: "xaxis2", "yaxis2" for the second)
+        self.xname, self.yname = f"xaxis{suffix}", f"yaxis{suffix}"
+        for name, types in ((self.xname, ("linear",)), (self.yname, ("linear", "log"))):
             axis = layout.get(name, {})
             if not axis.get("range") or axis.get("type", "linear") not in types or "autorange" in axis:
                 raise ValueError(f"unsupported {name}: a range given, {' or '.join(types)} ({axis})")
-        self.x0, self.x1 = layout["xaxis"]["range"]
-        self.y0, self.y1 = layout["yaxis"]["range"]
+        xaxis, yaxis = layout[self.xname], layout[self.yname]
+        self.x0, self.x1 = xaxis["range"]
+        self.y0, self.y1 = yaxis["range"]   # bottom, top: a reversed axis (a matrix's rows) counts down
         if (self.x0 == self.x1 or self.y0 == self.y1
                 or not all(math.isfinite(v) for v in (self.x0, self.x1, self.y0, self.y1))):
             raise ValueError(f"unsupported axes: an empty or endless range ({self.x0}, {self.x1}; {self.y0}, {self.y1})"
                              )
-        self.y_log = layout["yaxis"].get("type") == "log"
+        # where the panel lies across the figure's plot area; panels sit side by side, each the plot's full height
+        self.domain = tuple(xaxis.get("domain", (0, 1)))
+        if tuple(yaxis.get("domain", (0, 1))) != (0, 1) or not 0 <= self.domain[0] < self.domain[1] <= 1:
+            raise ValueError(f"unsupported domains: panels side by side only ({self.domain}, {yaxis.get('domain')})")
+        self.y_log = yaxis.get("type") == "log"
         # y tied to x's scale (Plotly's scaleanchor, with x's domain shrunk to fit): the plot area's width in pixels
-        anchor, ratio = layout["yaxis"].get("scaleanchor"), layout["yaxis"].get("scaleratio", 1)
-        if (anchor not in (None, "x") or layout["xaxis"].get("scaleanchor") or (anchor and self.y_log)
-                or (anchor and layout["xaxis"].get("constrain") != "domain")):
-            raise ValueError("unsupported scaleanchor: y to x only, on linear axes, x constrained by its domain")
-        self.width = self.plot_h * (self.x1 - self.x0) / ((self.y1 - self.y0) * ratio) if anchor else None
+        anchor, ratio = yaxis.get("scaleanchor"), yaxis.get("scaleratio", 1)
+        if (anchor not in (None, "x") or xaxis.get("scaleanchor") or (anchor and self.y_log)
+                or (anchor and (xaxis.get("constrain") != "domain" or self.domain != (0, 1)))):
+            raise ValueError("unsupported scaleanchor: y to x only, on linear axes of one panel, x constrained by its "
+                             "domain")
+        self.width = self.plot_h * abs((self.x1 - self.x0) / ((self.y1 - self.y0) * ratio)) if anchor else None
         self.font = layout.get("font", {}).get("size", THEME["text"])   # the size of text that sets none
+        self.background = checked_color(layout.get("plot_bgcolor", "white"))
 
     def x(self, v: float) -> str:
         return f"{short(100 * (v - self.x0) / (self.x1 - self.x0))}%"
@@ -150,15 +159,15 @@ def _rule(fr: Frame, is_x: bool, v: float) -> str:
 
 
 def axes(fr: Frame, layout: dict) -> tuple[str, str]:
-    """A chart's axes: (grid and zero lines, under the data; tick labels and titles, around the plot area). A hidden
+    """A panel's axes: (grid and zero lines, under the data; tick labels and titles, around the plot area). A hidden
     axis draws nothing; an x axis draws its grid, zero line and title only if the figure gives them (a diagram's
-    tick labels alone stay as they were)."""
+    tick labels alone stay as they were), under the plot area or, on its "top" side, above it."""
     under, around = [], []
-    for name in ("xaxis", "yaxis"):
+    for name in (fr.xname, fr.yname):
         axis = layout.get(name, {})
         if axis.get("visible", True) is False:
             continue
-        is_x = name == "xaxis"
+        is_x = name == fr.xname
         lo, hi = (fr.x0, fr.x1) if is_x else (fr.y0, fr.y1)
         log = not is_x and fr.y_log
         length = (fr.width or NOMINAL_WIDTH) if is_x else fr.plot_h
@@ -174,14 +183,10 @@ def axes(fr: Frame, layout: dict) -> tuple[str, str]:
         if zero:
             zero_color = checked_color(axis.get("zerolinecolor", axis.get("gridcolor", GRID)))
             under.append(f"<line{_rule(fr, is_x, 0)}{attrs(stroke=zero_color)}/>")
+        if not axis.get("showticklabels", True):
+            ticks = []
         if is_x:
-            below = fr.plot_h + TICK_GAP + LINE * size / 2
-            around += [text_label(fr.x(v), below, text, size, colors.INK, cls="bp-tick") for v, text in ticks]
-            text, title_size = title_of(axis)
-            if text:
-                title_size = title_size or THEME["axis_title"]
-                y = fr.plot_h + TICK_GAP + LINE * size + TITLE_GAP + LINE * title_size / 2
-                around.append(text_label("50%", y, text, title_size, colors.INK, cls="bp-axis-title"))
+            around += _x_labels(fr, axis, ticks, size)
             continue
         around += [text_label("0%", fr.y(v), text, size, colors.INK, cls="bp-tick", anchor="end",
                               transform=f"translate({-TICK_GAP} 0)") for v, text in ticks]
@@ -189,3 +194,20 @@ def axes(fr: Frame, layout: dict) -> tuple[str, str]:
     return "".join(under), "".join(around)
 
 
+def _x_labels(fr: Frame, axis: dict, ticks: list[tuple], size: float) -> list[str]:
+    """An x axis's tick labels and title: under the plot area, or above it on its "top" side (a matrix's columns)."""
+    side = axis.get("side", "bottom")
+    if side not in ("bottom", "top"):
+        raise ValueError(f"unsupported x axis side: {side!r}")
+    text, title_size = title_of(axis)
+    title_size = title_size or THEME["axis_title"]
+    tick_y = TICK_GAP + LINE * size / 2   # from the plot area's edge out to the middle of a tick label
+    title_y = TICK_GAP + LINE * size + TITLE_GAP + LINE * title_size / 2
+    if side == "top":
+        tick_y, title_y = -tick_y, -title_y
+    else:
+        tick_y, title_y = fr.plot_h + tick_y, fr.plot_h + title_y
+    out = [text_label(fr.x(v), tick_y, label, size, colors.INK, cls="bp-tick") for v, label in ticks]
+    if text:
+        out.append(text_label("50%", title_y, text, title_size, colors.INK, cls="bp-axis-title"))
+    return out

@@ -29,8 +29,10 @@ def attrs(**values) -> str:
 
 
 def short(v: float, decimals: int = 2) -> str:
-    """A number for an attribute or a tick label: at most `decimals` decimals, no trailing zeros ("50", "12.5")."""
-    return f"{v:.{decimals}f}".rstrip("0").rstrip(".") if decimals else f"{v:.0f}"
+    """A number for an attribute or a tick label: at most `decimals` decimals, no trailing zeros ("50", "12.5"), and
+    no "-0"."""
+    text = f"{v:.{decimals}f}".rstrip("0").rstrip(".") if decimals else f"{v:.0f}"
+    return "0" if text == "-0" else text
 
 
 def element_id(kind: str, parts: Iterable[str]) -> str:
