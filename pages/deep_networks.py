@@ -23,7 +23,7 @@ from pages.ui.i18n import t
 from pages.ui.lessons import lesson
 from pages.ui.network_figure import fits_projection, network_figure
 from pages.ui.notation import plain, plain_number, subscript, superscript
-from pages.ui.plot_text import LEGEND_BELOW, for_projection, margins
+from pages.ui.plot_text import LEGEND_BELOW, for_projection, margins, unchecked_figure
 
 PAGE = "dn"
 T = "deep_networks"
@@ -283,19 +283,19 @@ def sizes_figure(curves: dict[str, tuple[float, ...]]) -> go.Figure:
     """|dL/dW_k| per layer on a log scale, one curve per activation; a zero is an x on the bottom edge."""
     positive = [v for norms in curves.values() for v in norms if v > 0]
     floor = 10 ** (math.floor(math.log10(min(positive))) - 1) if positive else 1e-3
-    fig = go.Figure()
+    traces = []
     for act, norms in curves.items():
         style = CURVES[act]
         ks = list(range(len(norms)))
-        fig.add_trace(go.Scatter(
-            x=ks, y=[v if v > 0 else None for v in norms], mode="lines+markers",
+        traces.append(dict(
+            type="scatter", x=ks, y=[v if v > 0 else None for v in norms], mode="lines+markers",
             name=t(f"{T}.norms.trace", act=t(f"activation.{act}")),
             line=dict(color=style["color"], dash=style["dash"], width=2.5),
             marker=dict(symbol=style["symbol"], size=10, color=style["color"]), meta=act))
         zeros = [k for k, v in zip(ks, norms) if v == 0]
         if zeros:
-            fig.add_trace(go.Scatter(
-                x=zeros, y=[floor] * len(zeros), mode="markers", meta=f"{act}-zero",
+            traces.append(dict(
+                type="scatter", x=zeros, y=[floor] * len(zeros), mode="markers", meta=f"{act}-zero",
                 name=t(f"{T}.norms.zero", act=t(f"activation.{act}")),
                 marker=dict(symbol="x", size=12, color=style["color"])))
     n = max(len(norms) for norms in curves.values())
@@ -303,17 +303,17 @@ def sizes_figure(curves: dict[str, tuple[float, ...]]) -> go.Figure:
     shown = [v for v in positive if math.isfinite(v)] + ([floor] if zeros else [])
     low, high = math.log10(min(shown, default=floor)), math.log10(max(shown, default=1.0))
     pad = max(0.08 * (high - low), 0.1)   # decades: about what Plotly's autorange leaves around the markers
-    fig.update_layout(
+    fig = unchecked_figure(traces, dict(
         title=dict(text=t(f"{T}.norms.title"), x=0, xanchor="left", font=dict(size=15)),
         xaxis=dict(title=dict(text=t(f"{T}.norms.x")), tickmode="array", tickvals=list(range(n)),
-                   ticktext=[f"W<sub>{k}</sub>" for k in range(n)], range=[-0.3, n - 0.7]),
+                   ticktext=[f"W<sub>{k}</sub>" for k in range(n)], range=[-0.3, n - 0.7], showgrid=True,
+                   gridcolor="#EEEEEE"),
         yaxis=dict(title=dict(text=t(f"{T}.norms.y")), type="log", exponentformat="power",
-                   range=[low - pad, high + pad]),   # in powers of ten, as Plotly's log axes
+                   range=[low - pad, high + pad],   # in powers of ten, as Plotly's log axes
+                   showgrid=True, gridcolor="#EEEEEE"),
         height=380, margin=margins(80, 10, 45, 100), plot_bgcolor="white",
         legend=dict(LEGEND_BELOW),
-    )
-    fig.update_xaxes(showgrid=True, gridcolor="#EEEEEE")
-    fig.update_yaxes(showgrid=True, gridcolor="#EEEEEE")
+    ))
     return for_projection(fig)
 
 

@@ -20,7 +20,7 @@ from pages.ui.i18n import t
 from pages.ui.lessons import lesson
 from pages.ui.network_figure import network_figure
 from pages.ui.notation import plain, plain_number
-from pages.ui.plot_text import LEGEND_BELOW, for_projection, margins
+from pages.ui.plot_text import LEGEND_BELOW, for_projection, margins, unchecked_figure
 
 PAGE = "sn"
 T = "single_node_chain"
@@ -63,46 +63,43 @@ def curve_figure(curve, w: str, L_known: bool, slope_known: bool, update_known: 
     """L along one weight, its tangent at the weight's value, the point (w, L) and the update's step: drawn as SVG
     (svg_figure), so its axes' ranges are given and the update's arrow is an arrowhead marker on a segment."""
     sym = f"w<sub>{w[1:]}</sub>"
-    fig = go.Figure()
-    fig.add_trace(go.Scatter(x=curve.values, y=curve.losses, mode="lines", name=t(f"{T}.curve_line", w=sym),
-                             line=dict(color=colors.FORWARD, width=2.5)))
+    traces = [dict(type="scatter", x=curve.values, y=curve.losses, mode="lines", name=t(f"{T}.curve_line", w=sym),
+                   line=dict(color=colors.FORWARD, width=2.5))]
     if slope_known:
-        fig.add_trace(go.Scatter(
-            x=curve.values, y=curve.tangent, mode="lines", meta="tangent",
+        traces.append(dict(
+            type="scatter", x=curve.values, y=curve.tangent, mode="lines", meta="tangent",
             name=t(f"{T}.curve_tangent", w=sym, slope=plain_number(curve.slope)),   # a legend: plain text
             line=dict(color=colors.GRADIENT, width=2, dash="dash")))
     if update_known and curve.w_new is not None:
         # the step from (w, L) to (w_new, L(w_new)): its head stops at the diamond's edge
-        fig.add_trace(go.Scatter(x=[curve.w, curve.w_new], y=[curve.loss, curve.loss_new], mode="lines+markers",
-                                 meta="step-arrow", showlegend=False, hoverinfo="skip",
-                                 line=dict(color=colors.INK, width=2),
-                                 marker=dict(symbol="arrow", angleref="previous", size=[0, 12], standoff=[0, 9],
-                                             color=colors.INK)))
-    fig.add_trace(go.Scatter(
-        x=[curve.w], y=[curve.loss], mode="markers", meta="current",
+        traces.append(dict(type="scatter", x=[curve.w, curve.w_new], y=[curve.loss, curve.loss_new],
+                           mode="lines+markers", meta="step-arrow", showlegend=False, hoverinfo="skip",
+                           line=dict(color=colors.INK, width=2),
+                           marker=dict(symbol="arrow", angleref="previous", size=[0, 12], standoff=[0, 9],
+                                       color=colors.INK)))
+    traces.append(dict(
+        type="scatter", x=[curve.w], y=[curve.loss], mode="markers", meta="current",
         name=t(f"{T}.curve_point" if L_known else f"{T}.curve_point_pending", w=sym),
         hovertext=[f"{w} = {plain_number(curve.w)}" + (f", L = {plain_number(curve.loss)}" if L_known else "")],
         hoverinfo="text",
         marker=dict(size=13, color=colors.FORWARD if L_known else "white",
                     line=dict(color=colors.FORWARD if L_known else colors.PENDING, width=2))))
     if update_known and curve.w_new is not None:
-        fig.add_trace(go.Scatter(x=[curve.w_new], y=[curve.loss_new], mode="markers", meta="updated",
-                                 name=t(f"{T}.curve_step", w=sym),
-                                 hovertext=[f"{w}* = {plain_number(curve.w_new)}, L = {plain_number(curve.loss_new)}"],
-                                 hoverinfo="text",
-                                 marker=dict(size=13, symbol="diamond", color=colors.FORWARD,
-                                             line=dict(color=colors.INK, width=1.5))))
+        traces.append(dict(type="scatter", x=[curve.w_new], y=[curve.loss_new], mode="markers", meta="updated",
+                           name=t(f"{T}.curve_step", w=sym),
+                           hovertext=[f"{w}* = {plain_number(curve.w_new)}, L = {plain_number(curve.loss_new)}"],
+                           hoverinfo="text",
+                           marker=dict(size=13, symbol="diamond", color=colors.FORWARD,
+                                       line=dict(color=colors.INK, width=1.5))))
     lo, hi = curve.y_range
-    fig.update_layout(
+    fig = unchecked_figure(traces, dict(
         title=dict(text=t(f"{T}.curve_title", w=sym), x=0, xanchor="left", font=dict(size=15)),
         xaxis=dict(title=dict(text=t(f"{T}.curve_x", w=sym)), zeroline=False,
-                   range=[float(curve.values[0]), float(curve.values[-1])]),
-        yaxis=dict(title=dict(text=t(f"{T}.curve_y")), range=[lo, hi]),
+                   range=[float(curve.values[0]), float(curve.values[-1])], showgrid=True, gridcolor="#EEEEEE"),
+        yaxis=dict(title=dict(text=t(f"{T}.curve_y")), range=[lo, hi], showgrid=True, gridcolor="#EEEEEE"),
         height=380, margin=margins(70, 10, 45, 90), plot_bgcolor="white",
         legend=dict(LEGEND_BELOW),
-    )
-    fig.update_xaxes(showgrid=True, gridcolor="#EEEEEE")
-    fig.update_yaxes(showgrid=True, gridcolor="#EEEEEE")
+    ))
     return for_projection(fig)
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
-from plotly.subplots import make_subplots
 
 from bp_core import presets as P
 from bp_core import slips as slip_core
@@ -21,7 +20,7 @@ from pages.ui.gradcheck import gradient_check
 from pages.ui.i18n import current_language, t
 from pages.ui.lessons import lesson
 from pages.ui.notation import subscript
-from pages.ui.plot_text import LEGEND_BELOW, enlarge, margins
+from pages.ui.plot_text import LEGEND_BELOW, enlarge, margins, unchecked_figure
 
 CODE = "sj"
 MAX_N = 6
@@ -77,8 +76,9 @@ def _fmt(v: float, digits: int = 3) -> str:
     return f"{float(v) + 0.0:.{digits}g}"
 
 
-# Each figure's shapes are collected as dicts and set once: fig.add_shape / add_vrect one by one re-validates
-# every shape before it (about 10 ms per shape in a two-panel figure, 0.2 s a step on the server).
+# The figures are built from plain dicts, unvalidated (plot_text.unchecked_figure): go.Figure's validation of each
+# update, make_subplots and add_trace took 20-50 ms a figure, 80 ms of a Next click on the server.
+# tests/test_plot_specs.py validates every figure the page draws.
 def _axes(col: int | None) -> str:
     """The axis suffix of panel `col` of a one-row figure: "" for the first (or only) one, "2" for the second."""
     return "" if not col or col == 1 else str(col)
@@ -96,27 +96,49 @@ def _halo(x: int, col: int | None = None) -> dict:
     """A yellow band behind bar x: what the current step touches."""
     a = _axes(col)
     return dict(type="rect", x0=x - 0.45, x1=x + 0.45, y0=0, y1=1, xref=f"x{a}", yref=f"y{a} domain",
-                fillcolor=colors.HIGHLIGHT, opacity=0.55, line_width=0, layer="below")
+                fillcolor=colors.HIGHLIGHT, opacity=0.55, line=dict(width=0), layer="below")
 
 
-def _pending_bars(n: int, name: str) -> go.Bar:
+def _on(col: int | None) -> dict:
+    """A trace's axes in panel `col`."""
+    return dict(xaxis=f"x{_axes(col)}", yaxis=f"y{_axes(col)}") if col else {}
+
+
+def _pending_bars(n: int, name: str, col: int | None = None) -> dict:
     """Slots for values not computed yet: grey outlines, not filled in, marked '?'."""
-    return go.Bar(x=list(range(1, n + 1)), y=[1.0] * n, width=0.5, name=name, marker=dict(
+    return dict(type="bar", x=list(range(1, n + 1)), y=[1.0] * n, width=0.5, name=name, marker=dict(
         color="rgba(0,0,0,0)", line=dict(color=colors.PENDING, width=2)), text=["?"] * n, textposition="inside",
-        insidetextanchor="middle",
-        textfont=dict(color="#888888", size=16), hovertemplate=f"{_c('chart.pending')}<extra></extra>",
-        showlegend=False)
+        insidetextanchor="middle", textfont=dict(color="#888888", size=16),
+        hovertemplate=f"{_c('chart.pending')}<extra></extra>", showlegend=False, **_on(col))
 
 
-def _layout(fig: go.Figure, title: str, height: int, margin: dict) -> None:
-    fig.update_layout(title=dict(text=title, x=0, xanchor="left"), height=height, margin=margin,
-                      plot_bgcolor="white", paper_bgcolor="white", font=dict(color=colors.INK),
-                      legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1))
+def _two_panels(spacing: float, titles: tuple[str, str]) -> dict:
+    """The layout of two panels side by side, as make_subplots(rows=1, cols=2) writes it: the axes' domains and
+    anchors, and the panels' titles as notes above them."""
+    width = (1 - spacing) / 2
+    domains = ([0.0, width], [1 - width, 1.0])
+    layout = {}
+    for col, domain in enumerate(domains, start=1):
+        a = _axes(col)
+        layout[f"xaxis{a}"] = dict(anchor=f"y{a}", domain=domain)
+        layout[f"yaxis{a}"] = dict(anchor=f"x{a}", domain=[0.0, 1.0])
+    layout["annotations"] = [dict(text=title, x=sum(domain) / 2, y=1.0, xref="paper", yref="paper", xanchor="center",
+                                  yanchor="bottom", showarrow=False, font=dict(size=16))
+                             for title, domain in zip(titles, domains)]
+    return layout
+
+
+def _figure(data: list[dict], layout: dict, title: str, height: int, margin: dict, scale: float) -> go.Figure:
+    """The figure with the lesson's frame: its title top left, a white plot, the legend at the plot's top right
+    unless the layout places it, and its text `scale` times its size."""
+    frame = dict(title=dict(text=title, x=0, xanchor="left"), height=height, margin=margin, plot_bgcolor="white",
+                 paper_bgcolor="white", font=dict(color=colors.INK),
+                 legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1))
+    return enlarge(unchecked_figure(data, {**frame, **layout}), scale)
 
 
 # The figures are cached as objects shared by every session (st.cache_resource), not as pickled copies:
-# unpickling a go.Figure re-validates it (~13-45 ms a figure, four a step). They are only read: st.plotly_chart
-# sends a copy (Figure.to_dict).
+# unpickling a go.Figure re-validates it. They are only read: svg_figure.show draws them from a copy as dicts.
 @st.cache_resource(max_entries=1024, show_spinner=False)
 def probability_figure(z, T, c, j, k, idx: int, known: int, lang: str, scale: float) -> go.Figure:
     """idx: the step whose elements are haloed; known: the last step whose values are drawn (idx, or the one
@@ -126,27 +148,25 @@ def probability_figure(z, T, c, j, k, idx: int, known: int, lang: str, scale: fl
     trace = lesson_data(z, T, c, j, k)[0]
     step, n = trace.steps[idx], trace.n
     xs = list(range(1, n + 1))
-    fig = go.Figure(layout=dict(shapes=[_halo(x) for x in xs if f"S{x}" in step.touches]))
-    fig.add_trace(go.Bar(x=xs, y=list(trace.y), name=_c("chart.label_name"), marker=dict(
+    data = [dict(type="bar", x=xs, y=list(trace.y), name=_c("chart.label_name"), marker=dict(
         color="rgba(0,0,0,0)", line=dict(color=colors.INK, width=2), pattern=dict(shape="")),
-        hovertemplate="y_%{x} = %{y}<extra></extra>"))
+        hovertemplate="y_%{x} = %{y}<extra></extra>")]
     if _done(trace, known, "S"):
-        fig.add_trace(go.Bar(x=xs, y=list(trace.S), name=_c("chart.S_name"), marker_color=colors.FORWARD,
-                             text=[_fmt(v) for v in trace.S], textposition="outside", cliponaxis=False,
-                             hovertemplate="S_%{x} = %{y:.4g}<extra></extra>"))
+        data.append(dict(type="bar", x=xs, y=list(trace.S), name=_c("chart.S_name"),
+                         marker=dict(color=colors.FORWARD), text=[_fmt(v) for v in trace.S], textposition="outside",
+                         cliponaxis=False, hovertemplate="S_%{x} = %{y:.4g}<extra></extra>"))
     else:
-        fig.add_trace(_pending_bars(n, _c("chart.S_name")))
+        data.append(_pending_bars(n, _c("chart.S_name")))
     loss_done = _done(trace, known, "L")
-    fig.add_annotation(xref="paper", yref="paper", x=1, y=0.97, xanchor="right", showarrow=False,
-                       text=_c("chart.loss", loss=f"{trace.loss:.4g}") if loss_done else _c("chart.loss_pending"),
-                       font=dict(size=15, color=colors.FORWARD if loss_done else colors.PENDING),
-                       bgcolor=colors.HIGHLIGHT if "L" in step.touches else "white",
-                       bordercolor=colors.FORWARD if loss_done else colors.PENDING, borderwidth=1.5, borderpad=4)
-    _layout(fig, _c("chart.S_title"), 330, margins(70, 10, 60, 60))
-    fig.update_layout(barmode="overlay", bargap=0.25)
-    fig.update_xaxes(title=_c("chart.class_axis"), tickvals=xs, range=[0.4, n + 0.6])
-    fig.update_yaxes(title=_c("chart.S_axis"), range=[0, 1.12], gridcolor="#EEEEEE")
-    return enlarge(fig, scale)
+    note = dict(xref="paper", yref="paper", x=1, y=0.97, xanchor="right", showarrow=False,
+                text=_c("chart.loss", loss=f"{trace.loss:.4g}") if loss_done else _c("chart.loss_pending"),
+                font=dict(size=15, color=colors.FORWARD if loss_done else colors.PENDING),
+                bgcolor=colors.HIGHLIGHT if "L" in step.touches else "white",
+                bordercolor=colors.FORWARD if loss_done else colors.PENDING, borderwidth=1.5, borderpad=4)
+    layout = dict(shapes=[_halo(x) for x in xs if f"S{x}" in step.touches], annotations=[note], barmode="overlay",
+                  bargap=0.25, xaxis=dict(title=dict(text=_c("chart.class_axis")), tickvals=xs, range=[0.4, n + 0.6]),
+                  yaxis=dict(title=dict(text=_c("chart.S_axis")), range=[0, 1.12], gridcolor="#EEEEEE"))
+    return _figure(data, layout, _c("chart.S_title"), 330, margins(70, 10, 60, 60), scale)
 
 
 @st.cache_resource(max_entries=1024, show_spinner=False)
@@ -154,39 +174,38 @@ def gradient_figure(z, T, c, j, k, idx: int, known: int, lang: str, scale: float
     trace = lesson_data(z, T, c, j, k)[0]
     step, n = trace.steps[idx], trace.n
     xs = list(range(1, n + 1))
-    fig = make_subplots(rows=1, cols=2, subplot_titles=(_c("chart.dS_title"), _c("chart.dz_title")),
-                        horizontal_spacing=0.14)
-    fig.update_layout(shapes=[_halo(x, col) for col, prefix in ((1, "g"), (2, "dz")) for x in xs
-                              if f"{prefix}{x}" in step.touches])
+    data = []
     if _done(trace, known, "dL/dS"):
-        fig.add_trace(go.Bar(x=xs, y=list(trace.dS), name=_c("chart.dS_name"), marker=dict(
+        data.append(dict(type="bar", x=xs, y=list(trace.dS), name=_c("chart.dS_name"), marker=dict(
             color=colors.GRADIENT, pattern=dict(shape="/", fgcolor="white", fillmode="overlay")),
             text=[f"∂ {_fmt(v)}" for v in trace.dS], textposition="outside", textangle=0, cliponaxis=False,
-            hovertemplate="∂L/∂S_%{x} = %{y:.4g}<extra></extra>"), row=1, col=1)
+            hovertemplate="∂L/∂S_%{x} = %{y:.4g}<extra></extra>", **_on(1)))
     else:
-        fig.add_trace(_pending_bars(n, _c("chart.dS_name")), row=1, col=1)
+        data.append(_pending_bars(n, _c("chart.dS_name"), 1))
     if _done(trace, known, "J^T g"):
-        fig.add_trace(go.Bar(x=xs, y=list(trace.dz_chain), name=_c("chart.dz_name"), marker_color=colors.GRADIENT,
-                             text=[f"∂ {_fmt(v)}" for v in trace.dz_chain], textposition="outside", textangle=0,
-                             cliponaxis=False,
-                             hovertemplate="∂L/∂z_%{x} = %{y:.4g}<extra></extra>"), row=1, col=2)
+        data.append(dict(type="bar", x=xs, y=list(trace.dz_chain), name=_c("chart.dz_name"),
+                         marker=dict(color=colors.GRADIENT), text=[f"∂ {_fmt(v)}" for v in trace.dz_chain],
+                         textposition="outside", textangle=0, cliponaxis=False,
+                         hovertemplate="∂L/∂z_%{x} = %{y:.4g}<extra></extra>", **_on(2)))
     else:
-        fig.add_trace(_pending_bars(n, _c("chart.dz_name")), row=1, col=2)
+        data.append(_pending_bars(n, _c("chart.dz_name"), 2))
     if _done(trace, known, "dL/dz"):
-        fig.add_trace(go.Scatter(x=xs, y=list(trace.dz), mode="markers", name=_c("chart.collapse_name"),
-                                 marker=dict(symbol="diamond", size=13, color=colors.INK,
-                                             line=dict(color="white", width=1.5)),
-                                 hovertemplate="(S_%{x} − y_%{x}) / T = %{y:.4g}<extra></extra>"), row=1, col=2)
-    _layout(fig, _c("chart.grad_title"), 360, margins(70, 10, 70, 100))
-    fig.update_layout(legend=dict(LEGEND_BELOW),
-                      uniformtext=dict(minsize=9, mode="hide"))
-    fig.update_xaxes(title=_c("chart.class_axis"), tickvals=xs, range=[0.4, n + 0.6])
-    dS = trace.dS if _done(trace, known, "dL/dS") else np.ones(n)
-    dz = trace.dz_chain if _done(trace, known, "J^T g") else np.ones(n)
-    fig.update_yaxes(title=_c("chart.grad_axis"), gridcolor="#EEEEEE", zeroline=True, zerolinecolor=colors.INK,
-                     range=_bar_range(dS), row=1, col=1)
-    fig.update_yaxes(gridcolor="#EEEEEE", zeroline=True, zerolinecolor=colors.INK, range=_bar_range(dz), row=1, col=2)
-    return enlarge(fig, scale)
+        data.append(dict(type="scatter", x=xs, y=list(trace.dz), mode="markers", name=_c("chart.collapse_name"),
+                         marker=dict(symbol="diamond", size=13, color=colors.INK, line=dict(color="white", width=1.5)),
+                         hovertemplate="(S_%{x} − y_%{x}) / T = %{y:.4g}<extra></extra>", **_on(2)))
+    layout = _two_panels(0.14, (_c("chart.dS_title"), _c("chart.dz_title")))
+    shown = (trace.dS if _done(trace, known, "dL/dS") else np.ones(n),
+             trace.dz_chain if _done(trace, known, "J^T g") else np.ones(n))
+    for col, values in enumerate(shown, start=1):
+        a = _axes(col)
+        layout[f"xaxis{a}"].update(title=dict(text=_c("chart.class_axis")), tickvals=xs, range=[0.4, n + 0.6])
+        layout[f"yaxis{a}"].update(gridcolor="#EEEEEE", zeroline=True, zerolinecolor=colors.INK,
+                                   range=_bar_range(values))
+    layout["yaxis"]["title"] = dict(text=_c("chart.grad_axis"))
+    layout.update(shapes=[_halo(x, col) for col, prefix in ((1, "g"), (2, "dz")) for x in xs
+                          if f"{prefix}{x}" in step.touches],
+                  legend=dict(LEGEND_BELOW), uniformtext=dict(minsize=9, mode="hide"))
+    return _figure(data, layout, _c("chart.grad_title"), 360, margins(70, 10, 70, 100), scale)
 
 
 def _cell_rect(r: int, c: int, outer: str, width: float, dash: str = "solid", col: int | None = None) -> dict:
@@ -196,24 +215,25 @@ def _cell_rect(r: int, c: int, outer: str, width: float, dash: str = "solid", co
                 line=dict(color=outer, width=width, dash=dash), fillcolor="rgba(0,0,0,0)")
 
 
-def _annotated_heatmap(fig, values, done, scale, zmin, zmax, colorbar, hover, **kw) -> list[dict]:
-    """values[r][c] shown where done[r][c]; the rest is a grey outline marked '?', not filled in (the outlines
-    are returned, for the figure's shapes)."""
+def _annotated_heatmap(values, done, scale, zmin, zmax, colorbar, hover, col: int | None = None
+                       ) -> tuple[list[dict], list[dict]]:
+    """values[r][c] shown where done[r][c]; the rest is a grey outline marked '?', not filled in: (the traces, the
+    outlines for the figure's shapes)."""
     rows, cols = values.shape
-    z = np.where(done, values, np.nan)
     digits, size = (3, 14) if cols <= 4 else (2, 11)
     text = [[_fmt(values[r, c], digits) if done[r, c] else "" for c in range(cols)] for r in range(rows)]
-    fig.add_trace(go.Heatmap(
-        z=z, x=list(range(1, cols + 1)), y=list(range(1, rows + 1)), text=text, texttemplate="%{text}",
-        textfont=dict(size=size), colorscale=scale, zmin=zmin, zmax=zmax, xgap=2, ygap=2, hoverongaps=False,
-        colorbar=dict(title=colorbar, thickness=12, len=0.8) if colorbar else None, showscale=colorbar is not None,
-        hovertemplate=hover), **kw)
+    z = [[float(values[r, c]) if done[r, c] else None for c in range(cols)] for r in range(rows)]
+    traces = [dict(type="heatmap", z=z, x=list(range(1, cols + 1)), y=list(range(1, rows + 1)), text=text,
+                   texttemplate="%{text}", textfont=dict(size=size), colorscale=[list(stop) for stop in scale],
+                   zmin=zmin, zmax=zmax, xgap=2, ygap=2, hoverongaps=False, showscale=colorbar is not None,
+                   hovertemplate=hover, **_on(col),
+                   **(dict(colorbar=dict(title=dict(text=colorbar), thickness=12, len=0.8)) if colorbar else {}))]
     pending = [(r + 1, c + 1) for r in range(rows) for c in range(cols) if not done[r, c]]
     if pending:
-        fig.add_trace(go.Scatter(x=[c for _, c in pending], y=[r for r, _ in pending], mode="text",
-                                 text=["?"] * len(pending),
-                                 textfont=dict(color="#888888", size=16), hoverinfo="skip", showlegend=False), **kw)
-    return [_cell_rect(r, c, colors.PENDING, 1.5, col=kw.get("col")) for r, c in pending]
+        traces.append(dict(type="scatter", x=[c for _, c in pending], y=[r for r, _ in pending], mode="text",
+                           text=["?"] * len(pending), textfont=dict(color="#888888", size=16), hoverinfo="skip",
+                           showlegend=False, **_on(col)))
+    return traces, [_cell_rect(r, c, colors.PENDING, 1.5, col=col) for r, c in pending]
 
 
 def _symmetric_limit(values: np.ndarray) -> float:
@@ -232,52 +252,51 @@ def jacobian_figure(z, T, c, j, k, idx: int, known: int, lang: str, scale: float
         cj, ck = trace.cell
         done[cj, cj] = _done(trace, known, f"dS{cj + 1}/dz{cj + 1}")
         done[cj, ck] = _done(trace, known, f"dS{cj + 1}/dz{ck + 1}")
-    fig = go.Figure()
     lim = _symmetric_limit(trace.J)
-    shapes = _annotated_heatmap(fig, trace.J, done, DIVERGING, -lim, lim, _c("chart.J_colorbar"),
-                                "∂S_%{y}/∂z_%{x} = %{z:.4g}<extra></extra>")
+    data, shapes = _annotated_heatmap(trace.J, done, DIVERGING, -lim, lim, _c("chart.J_colorbar"),
+                                      "∂S_%{y}/∂z_%{x} = %{z:.4g}<extra></extra>")
     shapes.append(_cell_rect(j + 1, k + 1, colors.INK, 2))
     for r in range(1, n + 1):
         for col in range(1, n + 1):
             if f"J{r}{col}" in step.touches:
                 shapes += [_cell_rect(r, col, colors.HIGHLIGHT, 5), _cell_rect(r, col, colors.INK, 1.5, dash="dot")]
-    fig.update_layout(shapes=shapes)
-    _layout(fig, _c("chart.J_title"), 360 + 20 * n, margins(60, 90, 90, 10))
     ticks = list(range(1, n + 1))
-    fig.update_xaxes(title=_c("chart.k_axis"), tickvals=ticks, side="top", showgrid=False, zeroline=False,
-                     range=[0.5, n + 0.5], constrain="domain")
-    fig.update_yaxes(title=_c("chart.j_axis"), tickvals=ticks, range=[n + 0.5, 0.5], showgrid=False, zeroline=False,
-                     scaleanchor="x", constrain="domain")   # row 1 at the top, as a matrix is written
-    return enlarge(fig, scale)
+    layout = dict(shapes=shapes,
+                  xaxis=dict(title=dict(text=_c("chart.k_axis")), tickvals=ticks, side="top", showgrid=False,
+                             zeroline=False, range=[0.5, n + 0.5], constrain="domain"),
+                  # row 1 at the top, as a matrix is written
+                  yaxis=dict(title=dict(text=_c("chart.j_axis")), tickvals=ticks, range=[n + 0.5, 0.5],
+                             showgrid=False, zeroline=False, scaleanchor="x", constrain="domain"))
+    return _figure(data, layout, _c("chart.J_title"), 360 + 20 * n, margins(60, 90, 90, 10), scale)
 
 
 @st.cache_resource(max_entries=1024, show_spinner=False)
 def batch_figure(z, T, c, j, k, idx: int, known: int, lang: str, scale: float) -> go.Figure:
     trace = lesson_data(z, T, c, j, k)[0]
     step, n, B = trace.steps[idx], trace.n, trace.batch
-    fig = make_subplots(rows=1, cols=2, subplot_titles=(_c("chart.SB_title"), _c("chart.dB_title")),
-                        horizontal_spacing=0.12)
     s_done = np.full((B, n), _done(trace, known, "S batch"))
     d_done = np.full((B, n), _done(trace, known, "dZ loop"))
-    shapes = _annotated_heatmap(fig, trace.SB, s_done, SEQUENTIAL, 0.0, 1.0, None,
-                                _c("chart.SB_hover"), row=1, col=1)
     lim = _symmetric_limit(trace.dZ_vec)
-    shapes += _annotated_heatmap(fig, trace.dZ_vec, d_done, DIVERGING, -lim, lim, None,
-                                 _c("chart.dB_hover"), row=1, col=2)
+    left, shapes = _annotated_heatmap(trace.SB, s_done, SEQUENTIAL, 0.0, 1.0, None, _c("chart.SB_hover"), 1)
+    right, more = _annotated_heatmap(trace.dZ_vec, d_done, DIVERGING, -lim, lim, None, _c("chart.dB_hover"), 2)
+    shapes += more
     for col, prefix in ((1, "SB"), (2, "dB")):
         for b in range(1, B + 1):
             for x in range(1, n + 1):
                 if f"{prefix}{b}{x}" in step.touches:
                     shapes.append(_cell_rect(b, x, colors.HIGHLIGHT, 4, col=col))
-    fig.update_layout(shapes=shapes)
-    _layout(fig, _c("chart.batch_title"), 290, margins(110, 10, 80, 60))
-    fig.update_xaxes(title=_c("chart.class_axis"), tickvals=list(range(1, n + 1)), range=[0.5, n + 0.5], showgrid=False,
-                     zeroline=False)
-    fig.update_yaxes(tickvals=list(range(1, B + 1)), ticktext=[_c("chart.sample", b=b) for b in range(1, B + 1)],
-                     range=[B + 0.5, 0.5], showgrid=False, zeroline=False)   # sample 1 at the top
-    fig.update_yaxes(title=_c("chart.sample_axis"), row=1, col=1)
-    fig.update_yaxes(showticklabels=False, row=1, col=2)  # the same samples as on the left
-    return enlarge(fig, scale)
+    layout = _two_panels(0.12, (_c("chart.SB_title"), _c("chart.dB_title")))
+    samples = dict(tickvals=list(range(1, B + 1)), ticktext=[_c("chart.sample", b=b) for b in range(1, B + 1)],
+                   range=[B + 0.5, 0.5], showgrid=False, zeroline=False)   # sample 1 at the top
+    for col in (1, 2):
+        a = _axes(col)
+        layout[f"xaxis{a}"].update(title=dict(text=_c("chart.class_axis")), tickvals=list(range(1, n + 1)),
+                                   range=[0.5, n + 0.5], showgrid=False, zeroline=False)
+        layout[f"yaxis{a}"].update(samples)
+    layout["yaxis"]["title"] = dict(text=_c("chart.sample_axis"))
+    layout["yaxis2"]["showticklabels"] = False   # the same samples as on the left
+    layout["shapes"] = shapes
+    return _figure(left + right, layout, _c("chart.batch_title"), 290, margins(110, 10, 80, 60), scale)
 
 
 # -- the page ----------------------------------------------------------------------------------------

@@ -24,7 +24,7 @@ from pages.ui.classroom import PICTURE_WIDTH, projecting
 from pages.ui.gradcheck import gradient_check
 from pages.ui.i18n import t
 from pages.ui.lessons import lesson
-from pages.ui.plot_text import LEGEND_BELOW, for_projection, margins
+from pages.ui.plot_text import LEGEND_BELOW, for_projection, margins, unchecked_figure
 
 PAGE = "tr"
 T = "training"
@@ -192,18 +192,18 @@ def boundary_figure(s: Settings, grid, title: str, batch: np.ndarray | None = No
     (svg_figure): the axes' ranges are the heatmap's extent (the points' with a little room, without a heatmap)."""
     X, Y = data(s.dataset, s.points, s.noise, s.seed)
     cls = datasets.classes(Y)
-    fig = go.Figure()
+    traces = []
     if grid is not None:
-        fig.add_trace(go.Heatmap(
-            x=grid.xs, y=grid.ys, z=grid.p1, zmin=0, zmax=1, name=t(f"{T}.plot.probability"),
+        traces.append(dict(
+            type="heatmap", x=grid.xs, y=grid.ys, z=grid.p1, zmin=0, zmax=1, name=t(f"{T}.plot.probability"),
             colorscale=[[0, CLASS_TINT[2]], [0.5, "#FFFFFF"], [1, CLASS_TINT[1]]],
             colorbar=dict(title=dict(text=t(f"{T}.plot.probability"), side="right"), thickness=12, len=0.8),
             hovertemplate="x₁ %{x:.2f}, x₂ %{y:.2f}<br>y₁ %{z:.3f}<extra></extra>"))
         if grid.p1.min() < 0.5 < grid.p1.max():
             # the line y_1 = 1/2 worked out here (a few ms) rather than as a contour the browser traces
             line_x, line_y = level_lines(grid.xs, grid.ys, grid.p1, 0.5)
-            fig.add_trace(go.Scatter(
-                x=line_x, y=line_y, mode="lines", name=t(f"{T}.plot.boundary"), showlegend=True,
+            traces.append(dict(
+                type="scatter", x=line_x, y=line_y, mode="lines", name=t(f"{T}.plot.boundary"), showlegend=True,
                 line=dict(color=colors.INK, width=2, dash="dash"), hoverinfo="skip"))
         half = (grid.xs[1] - grid.xs[0]) / 2, (grid.ys[1] - grid.ys[0]) / 2
         x_range = [grid.xs[0] - half[0], grid.xs[-1] + half[0]]
@@ -215,21 +215,21 @@ def boundary_figure(s: Settings, grid, title: str, batch: np.ndarray | None = No
     for c in (1, 2):
         mine = cls == c
         name = t(f"{T}.plot.class", c=c)
-        fig.add_trace(go.Scatter(
-            x=X[mine, 0], y=X[mine, 1], mode="markers", name=name,
+        traces.append(dict(
+            type="scatter", x=X[mine, 0], y=X[mine, 1], mode="markers", name=name,
             marker=dict(symbol=CLASS_SYMBOL[c], color=CLASS_COLOR[c], size=7, line=dict(color="white", width=0.5)),
             hovertext=[f"{name}: x₁ {a:.2f}, x₂ {b:.2f}" for a, b in X[mine]], hoverinfo="text"))
     if batch is not None:
-        fig.add_trace(go.Scatter(
-            x=X[batch, 0], y=X[batch, 1], mode="markers", name=t(f"{T}.plot.batch"),
+        traces.append(dict(
+            type="scatter", x=X[batch, 0], y=X[batch, 1], mode="markers", name=t(f"{T}.plot.batch"),
             marker=dict(symbol="circle-open", color=colors.INK, size=13, line=dict(width=2)), hoverinfo="skip"))
-    fig.update_layout(
+    fig = unchecked_figure(traces, dict(
         title=dict(text=title, x=0, xanchor="left", font=dict(size=15)),
         height=450, margin=margins(60, 90, 40, 110), plot_bgcolor="#EDEDED",
         xaxis=dict(title=dict(text="x₁"), zeroline=False, constrain="domain", range=x_range),
         yaxis=dict(title=dict(text="x₂"), zeroline=False, scaleanchor="x", scaleratio=1, range=y_range),
         legend=dict(LEGEND_BELOW),
-    )
+    ))
     return for_projection(fig, PICTURE_WIDTH)
 
 
@@ -278,26 +278,25 @@ def steps_figure(updates, k: int, title: str, reveal: bool = True) -> go.Figure:
     shown = updates[: k + 1] if reveal else updates[:k]
     xs = [0] + [u.number for u in shown if u.loss_all_after is not None]
     ys = [updates[0].loss_all] + [u.loss_all_after for u in shown if u.loss_all_after is not None]
-    fig = go.Figure()
-    fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines+markers", name=t(f"{T}.plot.all_points"),
-                             line=dict(color=colors.FORWARD, width=2), marker=dict(size=5)))
+    traces = [dict(type="scatter", x=xs, y=ys, mode="lines+markers", name=t(f"{T}.plot.all_points"),
+                   line=dict(color=colors.FORWARD, width=2), marker=dict(size=5))]
     now = updates[k]
     if reveal and now.loss_all_after is not None:
-        fig.add_trace(go.Scatter(
-            x=[now.number - 1, now.number], y=[now.loss_all, now.loss_all_after], mode="markers+lines",
+        traces.append(dict(
+            type="scatter", x=[now.number - 1, now.number], y=[now.loss_all, now.loss_all_after], mode="markers+lines",
             name=t(f"{T}.plot.this_update"), line=dict(color=colors.GRADIENT, width=3),
             marker=dict(size=11, color=colors.HIGHLIGHT, line=dict(color=colors.INK, width=1.5))))
     finite = [v for v in ys + [now.loss_all] if math.isfinite(v)] or [0.0]   # a loss that blew up is not drawn
     lo, hi = min(finite), max(finite)
     pad = 0.06 * (hi - lo) or 0.1 * abs(hi) or 0.1   # Plotly's autorange leaves about this much around the points
-    fig.update_layout(
+    fig = unchecked_figure(traces, dict(
         title=dict(text=title, x=0, xanchor="left", font=dict(size=15)),
         height=430, margin=margins(80, 10, 40, 100), plot_bgcolor="white",
         xaxis=dict(title=dict(text=t(f"{T}.plot.update")), range=[-0.5, len(updates) + 0.5], gridcolor="#EEEEEE"),
         yaxis=dict(title=dict(text=t(f"{T}.plot.loss")), gridcolor="#EEEEEE", range=[lo - pad, hi + pad]),
         showlegend=True,  # also while the line is a single point, before update 1 is revealed
         legend=dict(LEGEND_BELOW),
-    )
+    ))
     return for_projection(fig, PICTURE_WIDTH)
 
 

@@ -288,8 +288,8 @@ REVIEWED_UNHASHED = {
 # here, (file, function) -> why; test_shared_cached_objects_stay_unchanged checks it while the pages run
 REVIEWED_SHARED = {
     ("pages/softmax_jacobian.py", name): "a go.Figure keyed by its inputs and the language, only passed to "
-                                         "st.plotly_chart, which serialises a copy (unpickling a figure from "
-                                         "st.cache_data re-validates it: 13-45 ms each)"
+                                         "svg_figure.show, which reads a copy of it as dicts (unpickling a figure "
+                                         "from st.cache_data would validate it again)"
     for name in ("probability_figure", "gradient_figure", "jacobian_figure", "batch_figure")
 }
 
