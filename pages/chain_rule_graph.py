@@ -417,7 +417,7 @@ tr = trace(example, values)
 
 st.markdown(t("chain_rule.intro"))
 st.markdown(t(f"chain_rule.about.{example}"))
-slips.notes(slip_core.chain_rule(example, dict(values)))
+slips.notes(slip_core.chain_rule(example, dict(values)), CODE)
 
 n = len(tr.steps)
 cursor = stepper.cursor_key(CODE)

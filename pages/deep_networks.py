@@ -157,7 +157,7 @@ def show_weight(ex, ct, rt) -> None:
         else:
             st.latex(rf"{g.bias_lhs} = {deep.D(k + 1)}_{{{i}}} = {num(g.bias)}")
         st.caption(t(f"{T}.weight.row_check", k1=k + 1, i=i, j=j, value=f"${num(rt.dW[k][j - 1, i - 1])}$"))
-    slips.notes(slip_core.deep_networks(ct, k, i, j))
+    slips.notes(slip_core.deep_networks(ct, k, i, j), PAGE)
     picture(ex, ct, rt, None, g.touches, t(f"{T}.weight.diagram_title", w=pretty(k, i, j).split()[0]))
 
 

@@ -220,7 +220,7 @@ shortcut_net = net.replace(output_grad_as_one=st.session_state.get("mn-gradcheck
 gradient_check(check_network(shortcut_net, trace.x, trace.label),
                toggle=("mn-gradcheck-shortcut", t(f"{T}.gradcheck_shortcut")))
 handout.network(PAGE, T, net, trace, FIELDS)
-slips.notes(notes_slips)
+slips.notes(notes_slips, PAGE)
 
 st.divider()
 st.fragment(show_path)(net, trace, paths)

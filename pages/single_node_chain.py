@@ -166,4 +166,4 @@ def render(k: int) -> None:
 stepper.walk(PAGE, len(trace.steps), render)
 gradient_check(check_network(net, trace.x, trace.label))
 handout.network(PAGE, T, net, trace, FIELDS)
-slips.notes(notes_slips)
+slips.notes(notes_slips, PAGE)

@@ -368,4 +368,4 @@ def render(idx: int) -> None:
 
 stepper.walk(CODE, n_steps, render)
 gradient_check(softmax_checks(z, T, c))
-slips.notes(lesson_data(z, T, c, 0, 1)[2][0])
+slips.notes(lesson_data(z, T, c, 0, 1)[2][0], CODE)

@@ -474,4 +474,4 @@ if mode == "step":
 else:
     run_mode(settings)
 slips.notes(slip_core.training(network(settings), *data(settings.dataset, settings.points, settings.noise,
-                                                         settings.seed), settings.batch, settings.init_seed))
+                                                         settings.seed), settings.batch, settings.init_seed), PAGE)

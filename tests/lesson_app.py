@@ -25,6 +25,15 @@ def open_lesson(page: str, **query: str) -> AppTest:
     return at
 
 
+def open_notes(at: AppTest) -> AppTest:
+    """The expander "What the notes wrote" opened (pages/ui/slips.py makes its content only while it is open)."""
+    (box,) = [e for e in at.expander if str(e.key).endswith("-notes")]
+    at.session_state[box.key] = True
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
 def counter(at: AppTest) -> str:
     """The "Step k of n" line as shown (bold markdown)."""
     return next(m.value for m in at.markdown if m.value.startswith("**Step "))

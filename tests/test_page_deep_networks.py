@@ -9,7 +9,16 @@ import time
 from pathlib import Path
 
 import numpy as np
-from lesson_app import counter, data_array, drawn_charts, drawn_diagrams, gradient_table, open_lesson, shown_latex
+from lesson_app import (
+    counter,
+    data_array,
+    drawn_charts,
+    drawn_diagrams,
+    gradient_table,
+    open_lesson,
+    open_notes,
+    shown_latex,
+)
 from streamlit.testing.v1 import AppTest
 
 from bp_core import deep
@@ -179,7 +188,7 @@ def test_one_weight_shows_the_row_forms_gradient_and_bias():
 
 
 def test_slips_show_the_notes_reading_and_the_right_one():
-    at = open_page(**{"dn-width": "2"})      # every layer as wide as the output: the note's reading computes
+    at = open_notes(open_page(**{"dn-width": "2"}))   # every layer as wide as the output: the note's reading computes
     ex = example(width=2)
     row = ex.net.backprop(ex.x, ex.label)
     latex = shown_latex(at)

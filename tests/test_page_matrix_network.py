@@ -15,6 +15,7 @@ from lesson_app import (
     diagrams_html,
     drawn_diagrams,
     open_lesson,
+    open_notes,
     shown_latex,
     walk_both_ways,
 )
@@ -171,7 +172,7 @@ def test_changing_inputs_changes_the_numbers():
 
 def test_slip_dw322_with_its_numbers():
     """The notes' dw322 = a22 dy1 beside a22 dy2, worked out here, once a22 is switched on."""
-    at = open_page()
+    at = open_notes(open_page())
     at.slider(key="mn-w221").set_value(0.6).run()   # h22 = 0.9 * 0.6 + 0.5 * 0.1 > 0
     W = [np.array(M[f"W{k}"], dtype=float) for k in (1, 2, 3)]
     W[1][0, 1] = 0.6

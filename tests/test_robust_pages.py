@@ -19,6 +19,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
+from lesson_app import open_notes
 from streamlit.proto.WidgetStates_pb2 import WidgetState
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.element_tree import (
@@ -332,7 +333,7 @@ def fuzz_page(file: str, seed: int, rounds: int) -> Iterator[str]:
     4. `rounds` random rounds: one to four widgets at random values, then a jump;
     5. a walk with Next to the last step."""
     rng = random.Random(seed)
-    at = open_page(file)
+    at = open_notes(open_page(file))   # the notes' slips checked too: their expander makes them only while open
     check_page(at, f"{file} opened")
     yield f"{file}: opened"
     walk_to_end(at, f"{file} default")

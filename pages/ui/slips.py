@@ -21,9 +21,15 @@ def _with_value(latex: str, value) -> str:
     return f"{latex} = {shown}" if latex else shown
 
 
-def notes(slips: Sequence[NoteSlip], expanded: bool = False) -> None:
-    """One expander listing every slip, in the order of the steps they belong to."""
-    with st.expander(t("slips.title"), icon=":material/edit_note:", expanded=expanded):
+def notes(slips: Sequence[NoteSlip], page: str) -> None:
+    """One expander listing every slip, in the order of the steps they belong to. What is in it is made only while
+    it is open (opening it reruns the page): closed, it held a third to two thirds of a lesson page's elements and
+    formulas, which the browser drew and typeset on every first load and every change of an input. `page`: the
+    lesson's code, which keys the expander's state."""
+    box = st.expander(t("slips.title"), icon=":material/edit_note:", key=f"{page}-notes", on_change="rerun")
+    if not box.open:
+        return
+    with box:
         st.caption(t("slips.intro"))
         for slip in slips:
             show(slip)
