@@ -8,7 +8,6 @@ from types import MappingProxyType
 
 import plotly.graph_objects as go
 import streamlit as st
-from plotly.subplots import make_subplots
 
 from bp_core import Network
 from bp_core import presets as P
@@ -17,14 +16,14 @@ from bp_core.derivations import derive
 from bp_core.gradcheck import check_network
 from bp_core.paths import all_paths, shortcut_gap
 from bp_core.step import matrix, num
-from pages.ui import handout, inputs, panel, predict, slips, stepper, svg_figure
+from pages.ui import colors, handout, inputs, panel, predict, slips, stepper, svg_figure
 from pages.ui.classroom import projecting
 from pages.ui.gradcheck import gradient_check
 from pages.ui.i18n import t
 from pages.ui.lessons import lesson
 from pages.ui.network_figure import network_figure
 from pages.ui.notation import plain, subscript
-from pages.ui.plot_text import for_projection, margins
+from pages.ui.plot_text import axis_suffix, for_projection, margins, side_by_side, unchecked_figure
 
 PAGE = "mn"
 T = "matrix_network"
@@ -32,7 +31,6 @@ M = P.MATRIX_NET
 HIDDEN = ("relu", "sigmoid", "tanh", "identity")
 OUTPUTS = ("softmax", "identity", "sigmoid")
 LOSSES = ("half_sse", "mse", "cross_entropy")
-CHART = MappingProxyType({"displayModeBar": False})
 WIDE_LATEX = 90  # characters of LaTeX beyond which a written-out product gets line breaks
 FORWARD_LATEX = MappingProxyType({
     "relu": r"\operatorname{ReLU}", "sigmoid": r"\sigma", "tanh": r"\tanh", "identity": r"\operatorname{id}",
@@ -134,23 +132,29 @@ def show_path(net, trace, paths) -> None:
 
 
 def heatmap(gap) -> go.Figure:
+    """The shortcut's error in each weight, one panel a matrix: as the matrices are written (i down, j across), each
+    cell named and numbered, on Plotly's PiYG scale symmetric about 0. Drawn as SVG (svg_figure)."""
     titles = [t(f"{T}.shortcut.heatmap_matrix", k=k) for k in (1, 2, 3)]
-    fig = make_subplots(rows=1, cols=3, subplot_titles=titles, horizontal_spacing=0.08)
+    layout = side_by_side(titles, 0.08)
     top = max(gap.largest, 1e-12)
+    traces = []
     for k, diff in enumerate(gap.difference, start=1):
         rows, cols = diff.shape
-        fig.add_trace(go.Heatmap(
-            z=diff, x=[f"j={j}" for j in range(1, cols + 1)], y=[f"i={i}" for i in range(1, rows + 1)],
-            zmin=-top, zmax=top, colorscale="PiYG", showscale=k == 3,
-            colorbar=dict(title=dict(text=t(f"{T}.shortcut.heatmap_scale"))),
+        a = axis_suffix(k)
+        traces.append(dict(
+            type="heatmap", z=diff, x=list(range(1, cols + 1)), y=list(range(1, rows + 1)), xaxis=f"x{a}",
+            yaxis=f"y{a}", zmin=-top, zmax=top, colorscale=[list(stop) for stop in colors.PIYG], showscale=k == 3,
+            colorbar=dict(title=dict(text=t(f"{T}.shortcut.heatmap_scale"), side="right")),
             text=[[f"w{k}{j + 1}{i + 1}<br>{num(v)}" for j, v in enumerate(row)] for i, row in enumerate(diff)],
-            texttemplate="%{text}", hoverinfo="skip"), row=1, col=k)
-        fig.update_yaxes(autorange="reversed", row=1, col=k,
-                         title_text=t(f"{T}.shortcut.heatmap_y") if k == 1 else None)
-        fig.update_xaxes(title_text=t(f"{T}.shortcut.heatmap_x"), row=1, col=k)
-    fig.update_layout(title=dict(text=t(f"{T}.shortcut.heatmap_title"), x=0, xanchor="left", font=dict(size=15)),
-                      height=320, margin=margins(60, 90, 70, 60))
-    return for_projection(fig)
+            texttemplate="%{text}", hoverinfo="skip"))
+        layout[f"xaxis{a}"].update(title=dict(text=t(f"{T}.shortcut.heatmap_x")), tickvals=list(range(1, cols + 1)),
+                                   ticktext=[f"j={j}" for j in range(1, cols + 1)], range=[0.5, cols + 0.5])
+        layout[f"yaxis{a}"].update(tickvals=list(range(1, rows + 1)), ticktext=[f"i={i}" for i in range(1, rows + 1)],
+                                   range=[rows + 0.5, 0.5])   # row i = 1 at the top
+    layout["yaxis"]["title"] = dict(text=t(f"{T}.shortcut.heatmap_y"))
+    layout.update(title=dict(text=t(f"{T}.shortcut.heatmap_title"), x=0, xanchor="left", font=dict(size=15)),
+                  height=320, margin=margins(60, 90, 70, 60))
+    return for_projection(unchecked_figure(traces, layout))
 
 
 def show_shortcut(values) -> None:
@@ -176,7 +180,7 @@ def show_shortcut(values) -> None:
             cells[3].latex(matrix(diff))
     st.caption(t(f"{T}.shortcut.largest", value=f"${num(gap.largest)}$"))
     if gap.largest > 0:
-        st.plotly_chart(heatmap(gap), width="stretch", config=dict(CHART), key="mn-shortcut-heatmap")
+        svg_figure.show(heatmap(gap))
 
 
 st.title(t(lesson(T).title_key))

@@ -20,7 +20,7 @@ from pages.ui.gradcheck import gradient_check
 from pages.ui.i18n import current_language, t
 from pages.ui.lessons import lesson
 from pages.ui.notation import subscript
-from pages.ui.plot_text import LEGEND_BELOW, enlarge, margins, unchecked_figure
+from pages.ui.plot_text import LEGEND_BELOW, axis_suffix, enlarge, margins, side_by_side, unchecked_figure
 
 CODE = "sj"
 MAX_N = 6
@@ -79,11 +79,6 @@ def _fmt(v: float, digits: int = 3) -> str:
 # The figures are built from plain dicts, unvalidated (plot_text.unchecked_figure): go.Figure's validation of each
 # update, make_subplots and add_trace took 20-50 ms a figure, 80 ms of a Next click on the server.
 # tests/test_plot_specs.py validates every figure the page draws.
-def _axes(col: int | None) -> str:
-    """The axis suffix of panel `col` of a one-row figure: "" for the first (or only) one, "2" for the second."""
-    return "" if not col or col == 1 else str(col)
-
-
 def _bar_range(values) -> list[float]:
     """A bar chart's y range, as Plotly's autorange would give it: from zero or below, with room beyond the longest
     bars for their numbers (and above zero for a zero bar's)."""
@@ -94,14 +89,14 @@ def _bar_range(values) -> list[float]:
 
 def _halo(x: int, col: int | None = None) -> dict:
     """A yellow band behind bar x: what the current step touches."""
-    a = _axes(col)
+    a = axis_suffix(col)
     return dict(type="rect", x0=x - 0.45, x1=x + 0.45, y0=0, y1=1, xref=f"x{a}", yref=f"y{a} domain",
                 fillcolor=colors.HIGHLIGHT, opacity=0.55, line=dict(width=0), layer="below")
 
 
 def _on(col: int | None) -> dict:
     """A trace's axes in panel `col`."""
-    return dict(xaxis=f"x{_axes(col)}", yaxis=f"y{_axes(col)}") if col else {}
+    return dict(xaxis=f"x{axis_suffix(col)}", yaxis=f"y{axis_suffix(col)}") if col else {}
 
 
 def _pending_bars(n: int, name: str, col: int | None = None) -> dict:
@@ -110,22 +105,6 @@ def _pending_bars(n: int, name: str, col: int | None = None) -> dict:
         color="rgba(0,0,0,0)", line=dict(color=colors.PENDING, width=2)), text=["?"] * n, textposition="inside",
         insidetextanchor="middle", textfont=dict(color="#888888", size=16),
         hovertemplate=f"{_c('chart.pending')}<extra></extra>", showlegend=False, **_on(col))
-
-
-def _two_panels(spacing: float, titles: tuple[str, str]) -> dict:
-    """The layout of two panels side by side, as make_subplots(rows=1, cols=2) writes it: the axes' domains and
-    anchors, and the panels' titles as notes above them."""
-    width = (1 - spacing) / 2
-    domains = ([0.0, width], [1 - width, 1.0])
-    layout = {}
-    for col, domain in enumerate(domains, start=1):
-        a = _axes(col)
-        layout[f"xaxis{a}"] = dict(anchor=f"y{a}", domain=domain)
-        layout[f"yaxis{a}"] = dict(anchor=f"x{a}", domain=[0.0, 1.0])
-    layout["annotations"] = [dict(text=title, x=sum(domain) / 2, y=1.0, xref="paper", yref="paper", xanchor="center",
-                                  yanchor="bottom", showarrow=False, font=dict(size=16))
-                             for title, domain in zip(titles, domains)]
-    return layout
 
 
 def _figure(data: list[dict], layout: dict, title: str, height: int, margin: dict, scale: float) -> go.Figure:
@@ -193,11 +172,11 @@ def gradient_figure(z, T, c, j, k, idx: int, known: int, lang: str, scale: float
         data.append(dict(type="scatter", x=xs, y=list(trace.dz), mode="markers", name=_c("chart.collapse_name"),
                          marker=dict(symbol="diamond", size=13, color=colors.INK, line=dict(color="white", width=1.5)),
                          hovertemplate="(S_%{x} − y_%{x}) / T = %{y:.4g}<extra></extra>", **_on(2)))
-    layout = _two_panels(0.14, (_c("chart.dS_title"), _c("chart.dz_title")))
+    layout = side_by_side((_c("chart.dS_title"), _c("chart.dz_title")), 0.14)
     shown = (trace.dS if _done(trace, known, "dL/dS") else np.ones(n),
              trace.dz_chain if _done(trace, known, "J^T g") else np.ones(n))
     for col, values in enumerate(shown, start=1):
-        a = _axes(col)
+        a = axis_suffix(col)
         layout[f"xaxis{a}"].update(title=dict(text=_c("chart.class_axis")), tickvals=xs, range=[0.4, n + 0.6])
         layout[f"yaxis{a}"].update(gridcolor="#EEEEEE", zeroline=True, zerolinecolor=colors.INK,
                                    range=_bar_range(values))
@@ -210,7 +189,7 @@ def gradient_figure(z, T, c, j, k, idx: int, known: int, lang: str, scale: float
 
 def _cell_rect(r: int, c: int, outer: str, width: float, dash: str = "solid", col: int | None = None) -> dict:
     """An outline around heatmap cell (row r, column c), 1-based, in panel `col`."""
-    a = _axes(col)
+    a = axis_suffix(col)
     return dict(type="rect", x0=c - 0.5, x1=c + 0.5, y0=r - 0.5, y1=r + 0.5, xref=f"x{a}", yref=f"y{a}",
                 line=dict(color=outer, width=width, dash=dash), fillcolor="rgba(0,0,0,0)")
 
@@ -285,11 +264,11 @@ def batch_figure(z, T, c, j, k, idx: int, known: int, lang: str, scale: float) -
             for x in range(1, n + 1):
                 if f"{prefix}{b}{x}" in step.touches:
                     shapes.append(_cell_rect(b, x, colors.HIGHLIGHT, 4, col=col))
-    layout = _two_panels(0.12, (_c("chart.SB_title"), _c("chart.dB_title")))
+    layout = side_by_side((_c("chart.SB_title"), _c("chart.dB_title")), 0.12)
     samples = dict(tickvals=list(range(1, B + 1)), ticktext=[_c("chart.sample", b=b) for b in range(1, B + 1)],
                    range=[B + 0.5, 0.5], showgrid=False, zeroline=False)   # sample 1 at the top
     for col in (1, 2):
-        a = _axes(col)
+        a = axis_suffix(col)
         layout[f"xaxis{a}"].update(title=dict(text=_c("chart.class_axis")), tickvals=list(range(1, n + 1)),
                                    range=[0.5, n + 0.5], showgrid=False, zeroline=False)
         layout[f"yaxis{a}"].update(samples)

@@ -12,7 +12,9 @@ from lesson_app import (
     bare,
     chart_specs,
     counter,
+    data_array,
     diagrams_html,
+    drawn_charts,
     drawn_diagrams,
     open_lesson,
     open_notes,
@@ -151,8 +153,21 @@ def test_shortcut_beside_the_exact_gradients():
     # the shortcut puts dL/dy where the Jacobian product belongs
     y, label = exact.y[0], np.array(M["label"])
     assert matrix(y - label) in shown
-    # the step's and the path's diagrams, and the heatmap of the differences
-    assert len(diagrams_html(at)) == 2 and len(chart_specs(at)) == 1
+    # the step's and the path's diagrams, and the heatmap of the differences, all three drawn as SVG
+    assert len(diagrams_html(at)) == 3 and not chart_specs(at)
+    (figure,) = [f for f in drawn_charts(at) if any(trace["type"] == "heatmap" for trace in f["data"])]
+    for k, trace in enumerate(figure["data"]):
+        np.testing.assert_allclose(data_array(trace["z"]), as_one.dW[k] - exact.dW[k])
+        assert trace["colorscale"] == [list(stop) for stop in colors.PIYG]
+
+
+def test_the_difference_scale_is_plotly_s_piyg():
+    """The shortcut heatmap's colour stops, as hex, are Plotly's named scale "PiYG"."""
+    from plotly.colors import get_colorscale, unlabel_rgb
+
+    plotly_stops = [(round(p, 6), "#{:02X}{:02X}{:02X}".format(*map(int, unlabel_rgb(c))))
+                    for p, c in get_colorscale("PiYG")]
+    assert [(round(p, 6), c) for p, c in colors.PIYG] == plotly_stops
 
 
 def test_changing_inputs_changes_the_numbers():

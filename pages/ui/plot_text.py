@@ -9,6 +9,7 @@ from an estimate of the text's width.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from types import MappingProxyType
 
 import numpy as np
@@ -72,6 +73,28 @@ LEGEND_BELOW = MappingProxyType(dict(orientation="h", yref="container", yanchor=
 def margins(l: float, r: float, t: float, b: float) -> dict:  # noqa: E741 - Plotly's own names for the sides
     """A figure's margins in pixels, fixed: Plotly does not grow them to fit its text (see LEGEND_BELOW)."""
     return dict(l=l, r=r, t=t, b=b, autoexpand=False)
+
+
+def axis_suffix(col: int | None) -> str:
+    """The axis suffix of panel `col` of a one-row figure: "" for the first (or only) one, "2" for the second..."""
+    return "" if not col or col == 1 else str(col)
+
+
+def side_by_side(titles: Sequence[str], spacing: float) -> dict:
+    """The layout of panels side by side, one per title, as make_subplots(rows=1, cols=len(titles),
+    subplot_titles=titles, horizontal_spacing=spacing) writes it: each panel's axes with their domain and anchor,
+    and the titles as notes above the panels (16 px)."""
+    n = len(titles)
+    width = (1 - spacing * (n - 1)) / n
+    layout: dict = {"annotations": []}
+    for col, title in enumerate(titles, start=1):
+        a = axis_suffix(col)
+        domain = [(col - 1) * (width + spacing), (col - 1) * (width + spacing) + width]
+        layout[f"xaxis{a}"] = dict(anchor=f"y{a}", domain=domain)
+        layout[f"yaxis{a}"] = dict(anchor=f"x{a}", domain=[0.0, 1.0])
+        layout["annotations"].append(dict(text=title, x=sum(domain) / 2, y=1.0, xref="paper", yref="paper",
+                                          xanchor="center", yanchor="bottom", showarrow=False, font=dict(size=16)))
+    return layout
 
 
 def unchecked_figure(data: list[dict], layout: dict) -> go.Figure:
