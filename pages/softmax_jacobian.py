@@ -94,7 +94,7 @@ def _halo(x: int, col: int | None = None) -> dict:
                 fillcolor=colors.HIGHLIGHT, opacity=0.55, line=dict(width=0), layer="below")
 
 
-def _on(col: int | None) -> dict:
+def _panel_axes(col: int | None) -> dict:
     """A trace's axes in panel `col`."""
     return dict(xaxis=f"x{axis_suffix(col)}", yaxis=f"y{axis_suffix(col)}") if col else {}
 
@@ -104,7 +104,7 @@ def _pending_bars(n: int, name: str, col: int | None = None) -> dict:
     return dict(type="bar", x=list(range(1, n + 1)), y=[1.0] * n, width=0.5, name=name, marker=dict(
         color="rgba(0,0,0,0)", line=dict(color=colors.PENDING, width=2)), text=["?"] * n, textposition="inside",
         insidetextanchor="middle", textfont=dict(color="#888888", size=16),
-        hovertemplate=f"{_c('chart.pending')}<extra></extra>", showlegend=False, **_on(col))
+        hovertemplate=f"{_c('chart.pending')}<extra></extra>", showlegend=False, **_panel_axes(col))
 
 
 def _figure(data: list[dict], layout: dict, title: str, height: int, margin: dict, scale: float) -> go.Figure:
@@ -158,20 +158,20 @@ def gradient_figure(z, T, c, j, k, idx: int, known: int, lang: str, scale: float
         data.append(dict(type="bar", x=xs, y=list(trace.dS), name=_c("chart.dS_name"), marker=dict(
             color=colors.GRADIENT, pattern=dict(shape="/", fgcolor="white", fillmode="overlay")),
             text=[f"∂ {_fmt(v)}" for v in trace.dS], textposition="outside", textangle=0, cliponaxis=False,
-            hovertemplate="∂L/∂S_%{x} = %{y:.4g}<extra></extra>", **_on(1)))
+            hovertemplate="∂L/∂S_%{x} = %{y:.4g}<extra></extra>", **_panel_axes(1)))
     else:
         data.append(_pending_bars(n, _c("chart.dS_name"), 1))
     if _done(trace, known, "J^T g"):
         data.append(dict(type="bar", x=xs, y=list(trace.dz_chain), name=_c("chart.dz_name"),
                          marker=dict(color=colors.GRADIENT), text=[f"∂ {_fmt(v)}" for v in trace.dz_chain],
                          textposition="outside", textangle=0, cliponaxis=False,
-                         hovertemplate="∂L/∂z_%{x} = %{y:.4g}<extra></extra>", **_on(2)))
+                         hovertemplate="∂L/∂z_%{x} = %{y:.4g}<extra></extra>", **_panel_axes(2)))
     else:
         data.append(_pending_bars(n, _c("chart.dz_name"), 2))
     if _done(trace, known, "dL/dz"):
         data.append(dict(type="scatter", x=xs, y=list(trace.dz), mode="markers", name=_c("chart.collapse_name"),
                          marker=dict(symbol="diamond", size=13, color=colors.INK, line=dict(color="white", width=1.5)),
-                         hovertemplate="(S_%{x} − y_%{x}) / T = %{y:.4g}<extra></extra>", **_on(2)))
+                         hovertemplate="(S_%{x} − y_%{x}) / T = %{y:.4g}<extra></extra>", **_panel_axes(2)))
     layout = side_by_side((_c("chart.dS_title"), _c("chart.dz_title")), 0.14)
     shown = (trace.dS if _done(trace, known, "dL/dS") else np.ones(n),
              trace.dz_chain if _done(trace, known, "J^T g") else np.ones(n))
@@ -205,13 +205,13 @@ def _annotated_heatmap(values, done, scale, zmin, zmax, colorbar, hover, col: in
     traces = [dict(type="heatmap", z=z, x=list(range(1, cols + 1)), y=list(range(1, rows + 1)), text=text,
                    texttemplate="%{text}", textfont=dict(size=size), colorscale=[list(stop) for stop in scale],
                    zmin=zmin, zmax=zmax, xgap=2, ygap=2, hoverongaps=False, showscale=colorbar is not None,
-                   hovertemplate=hover, **_on(col),
+                   hovertemplate=hover, **_panel_axes(col),
                    **(dict(colorbar=dict(title=dict(text=colorbar), thickness=12, len=0.8)) if colorbar else {}))]
     pending = [(r + 1, c + 1) for r in range(rows) for c in range(cols) if not done[r, c]]
     if pending:
         traces.append(dict(type="scatter", x=[c for _, c in pending], y=[r for r, _ in pending], mode="text",
                            text=["?"] * len(pending), textfont=dict(color="#888888", size=16), hoverinfo="skip",
-                           showlegend=False, **_on(col)))
+                           showlegend=False, **_panel_axes(col)))
     return traces, [_cell_rect(r, c, colors.PENDING, 1.5, col=col) for r, c in pending]
 
 

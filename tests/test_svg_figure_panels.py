@@ -60,9 +60,11 @@ def test_a_bar_s_outline_hatching_and_tooltip():
     first = next(rect for rect in svg.iter(f"{SVG}rect") if rect.get("x") == "15%")
     assert first.get("fill") == f"url(#{pattern.get('id')})"
     assert (first.get("stroke"), first.get("stroke-width")) == ("#222222", "2")
-    # the pattern: the bar's colour under white stripes rising to the right
+    # the pattern: the bar's colour under white stripes rising to the right; as Plotly's "/" of size 8 and solidity
+    # 0.3, a tile of 8 root 2 = 11.31 px and lines 0.3 x 8 = 2.4 px wide
     assert pattern.find(f"{SVG}rect").get("fill") == "#D55E00" and pattern.find(f"{SVG}path").get("stroke") == "white"
-    assert pattern.find(f"{SVG}path").get("d").startswith("M0,8 L8,0")
+    assert pattern.get("width") == "11.31" and pattern.find(f"{SVG}path").get("stroke-width") == "2.4"
+    assert pattern.find(f"{SVG}path").get("d").startswith("M0,11.31 L11.31,0")
     assert first.find(f"{SVG}title").text == "∂L/∂S_1 = 0.500"
 
 
@@ -71,9 +73,10 @@ def test_a_bar_s_number_sits_past_its_end_and_shrinks_to_its_width():
     above, below = texts(chart([bars]), "bp-bar-text")
     assert (above.get("x"), above.get("y"), above.get("dominant-baseline")) == ("25%", "47", "text-after-edge")
     assert (below.get("x"), below.get("y"), below.get("dominant-baseline")) == ("50%", "203", "text-before-edge")
-    # at most its own size (the figure's 12 px); less where 90% of the bar's width (20% of the plot area, the figure's
-    # width less its 40 px of margins) cannot hold the widest number at that size
-    factor = 0.9 * 0.2 / text_size("0.5", 1)[0]
+    # at most its own size (the figure's 12 px); less where the bar's width (20% of the plot area, the figure's width
+    # less its 40 px of margins) cannot hold the widest number at that size (Plotly scales a text outside a bar by the
+    # bar's width over the text's)
+    factor = 0.2 / text_size("0.5", 1)[0]
     assert above.get("style") == f"font-size:min(12px, calc((100cqw - 40px) * {factor:.5g}))"
     # the figure is the size container those cqw are of
     assert "container-type:inline-size" in chart([bars]).get("style")
@@ -94,11 +97,11 @@ def test_uniform_text_is_one_size_and_hides_a_number_that_would_need_less_than_i
     narrow = dict(BARS, text=["0.5", "-1.25"], textposition="outside")
     root = chart([narrow], uniformtext=dict(minsize=9, mode="hide"))
     # one size for every number, the widest's fit, but no less than 9 px nor more than 12
-    wide = 0.9 * 0.2 / text_size("-1.25", 1)[0]
+    wide = 0.2 / text_size("-1.25", 1)[0]
     numbers = texts(root, "bp-bar-text")
     assert {t.get("style") for t in numbers} == {f"font-size:clamp(9px, calc((100cqw - 40px) * {wide:.5g}), 12px)"}
     # each hidden in a figure narrower than where it fits at 9 px: 9 px over its factor, plus the 40 px of margins
-    widths = [math.ceil(40 + 9 / (0.9 * 0.2 / text_size(text, 1)[0])) for text in ("0.5", "-1.25")]
+    widths = [math.ceil(40 + 9 / (0.2 / text_size(text, 1)[0])) for text in ("0.5", "-1.25")]
     assert [t.get("class") for t in numbers] == [f"bp-bar-text bp-hide-under-{w}" for w in widths]
     assert root.find("style").text == " ".join(
         f"@container (max-width: {w - 0.01}px) {{ .bp-hide-under-{w} {{ display: none }} }}" for w in sorted(widths))
@@ -217,10 +220,10 @@ def test_cells_have_gaps_and_their_numbers_in_a_colour_that_stands_out():
     numbers = [("".join(t.itertext()), t.find(f"{SVG}tspan").get("x"), t.get("fill"), t.get("font-size"))
                for t in svg.iter(f"{SVG}text") if t.get("class") is None]
     # ink on white and on the mid purple, white on the dark purple (Plotly's rule: brightness under 128); the empty
-    # cell (None) has no number
+    # cell (None) keeps its text, as Plotly's, in ink on the white background
     ink = colors.INK
     assert numbers == [("0", "16.67%", ink, "14"), ("0.5", "50%", ink, "14"), ("1", "83.33%", "white", "14"),
-                       ("1", "16.67%", "white", "14"), ("0", "83.33%", ink, "14")]
+                       ("1", "16.67%", "white", "14"), ("x", "50%", ink, "14"), ("0", "83.33%", ink, "14")]
     first_row = [t for t in svg.iter(f"{SVG}text") if "".join(t.itertext()) == "0.5"][0]
     assert float(first_row.find(f"{SVG}tspan").get("y")) == pytest.approx(50 + 0.35 * 14)
 
@@ -258,5 +261,66 @@ def test_hover_templates_fill_their_fields():
     dict(layout=dict(shapes=[dict(type="rect", x0=0, x1=1, y0=0, y1=1, xref="x2", yref="y")])),
 ])
 def test_what_cannot_be_drawn_is_refused(part):
+    with pytest.raises(ValueError, match="unsupported"):
+        html_of(part.get("data", ()), **part.get("layout", {}))
+
+
+def test_bar_edge_cases_as_plotly_draws_them():
+    # a 0 is a text; a bar without a place or a value is left out, with its text
+    bars = dict(BARS, x=[1, 2, None, 3], y=[0.5, -1, 0.2, float("nan")], text=[0, "", "a", "b"],
+                textposition="outside")
+    root = chart([bars])
+    assert ["".join(t.itertext()) for t in texts(root, "bp-bar-text")] == ["0"]
+    assert len([r for r in plot(root).iter(f"{SVG}rect")]) == 2
+    # on a reversed y axis the end of a positive bar is down the page: its text goes under it
+    (below,) = texts(chart([dict(BARS, y=[0.5], x=[1], text=["t"])], yaxis=dict(range=[1, -1])), "bp-bar-text")
+    assert (below.get("y"), below.get("dominant-baseline")) == ("153", "text-before-edge")   # 150 px + 3
+    # text inside a bar of 0 has no room: not drawn
+    inside = dict(BARS, y=[0, 0.5], text=["?", "?"], textposition="inside", insidetextanchor="middle")
+    assert len(texts(chart([inside]), "bp-bar-text")) == 1
+    # a newline in a text is a space (in st.markdown a blank line would end the HTML)
+    (text,) = texts(chart([dict(BARS, x=[1], y=[0.5], text=["a\n\nb"])]), "bp-bar-text")
+    assert text.text == "a  b"
+
+
+def test_a_note_s_automatic_anchor_goes_by_the_third_of_the_plot_and_paper_is_the_whole_plot_area():
+    def anchors(x: float, y: float) -> str:
+        note = dict(xref="paper", yref="paper", x=x, y=y, showarrow=False, text="n")
+        return chart(annotations=[note]).find("div[@class='bp-note']").get("style")
+    assert "translate(0, -100%)" in anchors(0.2, 0.2)            # left third, bottom third
+    assert "translate(-50%, -50%)" in anchors(1 / 3, 0.5)        # a third exactly is the middle
+    assert "translate(-100%, 0)" in anchors(0.9, 0.9)
+    # y tied to x's scale narrows the drawn plot, not the notes' paper: still the width between the margins
+    square = chart(annotations=[dict(xref="paper", yref="paper", x=1, y=1, showarrow=False, text="n")],
+                   xaxis=dict(range=[0, 1], constrain="domain"), yaxis=dict(range=[0, 1], scaleanchor="x"))
+    assert "left:calc(10px + 1 * calc(100% - 40px))" in square.find("div[@class='bp-note']").get("style")
+
+
+def test_a_shape_on_the_second_panel_and_a_contrast_at_the_edge_of_dark():
+    layout = dict(xaxis=dict(range=[0, 4], domain=[0, 0.4]), xaxis2=dict(range=[0, 2], domain=[0.6, 1]),
+                  yaxis2=dict(range=[0, 1]))
+    rect = dict(type="rect", x0=0, x1=1, y0=0, y1=1, xref="x2", yref="y2", fillcolor="#123456", line=dict(width=0))
+    first, second = plot(chart(shapes=[rect], **layout)).findall(f"{SVG}svg")
+    assert [r.get("width") for r in second.iter(f"{SVG}rect")] == ["50%"] and not list(first.iter(f"{SVG}rect"))
+    from pages.ui.svg_traces import contrast
+    # tinycolor's brightness (299 r + 587 g + 114 b) / 1000: 128 is light, 127 dark
+    assert contrast((128, 128, 128)) == colors.INK and contrast((127, 127, 127)) == "white"
+
+
+@pytest.mark.parametrize("part", [
+    dict(layout=dict(xaxis=dict(range=[4, 0]))),                                      # a reversed x axis
+    dict(data=[BARS], layout=dict(yaxis=dict(type="log", range=[-1, 1]))),             # bars on a log axis
+    dict(data=[dict(BARS, width=0)]),
+    dict(data=[dict(BARS, x=["a", "b"])]),                                             # categories
+    dict(data=[dict(BARS, texttemplate="%{y}")]),                                      # another bar property
+    dict(data=[dict(BARS, marker=dict(color="#123456", opacity=0.5))]),
+    dict(layout=dict(annotations=[dict(xref="paper", yref="paper", x=1, y=1, showarrow=False, text="n",
+                                       xshift=10)])),
+    dict(layout=dict(shapes=[dict(type="rect", x0=0, x1=1, y0=0, y1=1, xref="x domain", yref="y")])),
+    dict(data=[dict(CELLS, xaxis="x", yaxis="y", showscale=True)],                      # a colour bar between panels
+         layout=dict(xaxis=dict(range=[0.5, 3.5], domain=[0, 0.4]), xaxis2=dict(range=[0, 1], domain=[0.6, 1]),
+                     yaxis=dict(range=[2.5, 0.5]), yaxis2=dict(range=[0, 1]))),
+])
+def test_more_that_cannot_be_drawn_is_refused(part):
     with pytest.raises(ValueError, match="unsupported"):
         html_of(part.get("data", ()), **part.get("layout", {}))

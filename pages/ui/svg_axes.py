@@ -37,10 +37,10 @@ class Frame:
         xaxis, yaxis = layout[self.xname], layout[self.yname]
         self.x0, self.x1 = xaxis["range"]
         self.y0, self.y1 = yaxis["range"]   # bottom, top: a reversed axis (a matrix's rows) counts down
-        if (self.x0 == self.x1 or self.y0 == self.y1
+        if (self.x0 >= self.x1 or self.y0 == self.y1
                 or not all(math.isfinite(v) for v in (self.x0, self.x1, self.y0, self.y1))):
-            raise ValueError(f"unsupported axes: an empty or endless range ({self.x0}, {self.x1}; {self.y0}, {self.y1})"
-                             )
+            raise ValueError(f"unsupported axes: an empty, endless or (x) reversed range ({self.x0}, {self.x1}; "
+                             f"{self.y0}, {self.y1})")
         # where the panel lies across the figure's plot area; panels sit side by side, each the plot's full height
         self.domain = tuple(xaxis.get("domain", (0, 1)))
         if tuple(yaxis.get("domain", (0, 1))) != (0, 1) or not 0 <= self.domain[0] < self.domain[1] <= 1:

@@ -92,7 +92,7 @@ def _shape(fr: Frame, shape: dict) -> str:
     if shape.get("type") != "rect":
         raise ValueError(f"unsupported shape: {shape.get('type')}")
     line = shape.get("line", {})
-    width = line.get("width", 0)
+    width = line.get("width", 2)   # Plotly's outline of a shape: 2 px
     paint = dict(fill=checked_color(shape.get("fillcolor", "none")),
                  opacity=short(shape["opacity"]) if shape.get("opacity", 1) != 1 else None,
                  **(stroke_attrs(line) if width else {}))
@@ -103,8 +103,9 @@ def _shape(fr: Frame, shape: dict) -> str:
         place = attrs(x=fr.x(shape["xanchor"]), y=short(fr.y(shape["yanchor"]) - y1), width=short(x1 - x0),
                       height=short(y1 - y0), transform=f"translate({short(x0)} 0)", **paint)
         return f"<rect{place}/>"
-    if shape.get("xsizemode", "scaled") != "scaled" or shape.get("ysizemode", "scaled") != "scaled":
-        raise ValueError(f"unsupported rect: sized in data or in pixels ({shape})")
+    if (shape.get("xsizemode", "scaled") != "scaled" or shape.get("ysizemode", "scaled") != "scaled"
+            or shape.get("xref", "x").endswith(" domain")):
+        raise ValueError(f"unsupported rect: sized in data or in pixels, x in data ({shape})")
     if shape.get("yref", "y").endswith(" domain"):   # a fraction of the panel's height, from its bottom
         top, bottom = sorted(fr.plot_h * (1 - v) for v in (y0, y1))
     else:
@@ -114,17 +115,25 @@ def _shape(fr: Frame, shape: dict) -> str:
     return f"<rect{place}/>"
 
 
-def _annotation(note: dict, left: str, width: str, fr: Frame) -> str:
-    """A note placed on the figure's plot area ("paper": 0 to 1 across and up it), without an arrow, as HTML: its
-    anchor (Plotly's "auto": by the third of the plot it is in) at the point, its box padded and bordered."""
-    if (note.get("xref"), note.get("yref")) != ("paper", "paper") or note.get("showarrow", True):
-        raise ValueError(f"unsupported annotation: on the plot area (\"paper\"), without an arrow ({note})")
+_NOTE_KEYS = frozenset({"text", "x", "y", "xref", "yref", "xanchor", "yanchor", "showarrow", "font", "bgcolor",
+                        "bordercolor", "borderwidth", "borderpad"})
+
+
+def _annotation(note: dict, fr: Frame) -> str:
+    """A note placed on the figure's plot area ("paper": 0 to 1 across and up it, the whole area between the
+    margins), without an arrow, as HTML: its anchor (Plotly's "auto": by the third of the plot it is in) at the
+    point, its box padded and bordered. Any other property of a note is refused."""
+    if ((note.get("xref"), note.get("yref")) != ("paper", "paper") or note.get("showarrow", True)
+            or not set(note) <= _NOTE_KEYS):
+        raise ValueError(f"unsupported annotation: on the plot area (\"paper\"), without an arrow, with "
+                         f"{sorted(_NOTE_KEYS)} only ({note})")
     x, y = note.get("x", 0.5), note.get("y", 0.5)
     xanchor, yanchor = note.get("xanchor", "auto"), note.get("yanchor", "auto")
     if xanchor == "auto":
-        xanchor = "left" if x <= 1 / 3 else "right" if x >= 2 / 3 else "center"
+        xanchor = "left" if x < 1 / 3 else "right" if x > 2 / 3 else "center"
     if yanchor == "auto":
-        yanchor = "bottom" if y <= 1 / 3 else "top" if y >= 2 / 3 else "middle"
+        yanchor = "bottom" if y < 1 / 3 else "top" if y > 2 / 3 else "middle"
+    left, width = f"{short(fr.l)}px", f"calc(100% - {short(fr.l + fr.r)}px)"
     shift = ({"left": "0", "center": "-50%", "right": "-100%"}[xanchor],
              {"top": "0", "middle": "-50%", "bottom": "-100%"}[yanchor])
     font = note.get("font", {})
@@ -199,8 +208,10 @@ def _panels(layout: dict) -> list[Frame]:
     return [Frame(layout, suffix) for suffix in suffixes or [""]]
 
 
-def _on(fr: Frame, xref: str, yref: str, what: str) -> bool:
-    """Whether a trace or shape with these axis references is drawn in panel `fr`; refused if its y is another's."""
+def _on(fr: Frame, item: dict, what: str) -> bool:
+    """Whether a trace or (`what` "shape") a shape is drawn in panel `fr`; refused if its y is another panel's."""
+    xref, yref = (item.get("xref", "x"), item.get("yref", "y")) if what == "shape" else \
+        (item.get("xaxis", "x"), item.get("yaxis", "y"))
     x_of, y_of = xref.split(" ")[0], yref.split(" ")[0]
     if x_of != "x" + fr.xname[5:]:
         return False
@@ -217,15 +228,15 @@ def _uniform_fit(panels: list[Frame], data: list[dict], layout: dict) -> float |
     if uniform["mode"] != "hide":
         raise ValueError(f"unsupported uniformtext: mode \"hide\" ({uniform})")
     factors = [svg_bars.least_fit(fr, trace, layout) for fr in panels for trace in data
-               if trace.get("type") == "bar" and _on(fr, trace.get("xaxis", "x"), trace.get("yaxis", "y"), "trace")]
+               if trace.get("type") == "bar" and _on(fr, trace, "trace")]
     return min((f for f in factors if f is not None), default=None)
 
 
 def _panel(fr: Frame, data: list[dict], layout: dict, defs: dict, rules: dict, uniform: float | None) -> str:
     """One panel: its shapes and traces in its plot area, cut off at its edges if it is a chart, its axes and colour
     bars around; in an SVG over its share of the plot area's width when it has a share."""
-    shapes = [s for s in layout.get("shapes", []) if _on(fr, s.get("xref", "x"), s.get("yref", "y"), "shape")]
-    data = [trace for trace in data if _on(fr, trace.get("xaxis", "x"), trace.get("yaxis", "y"), "trace")]
+    shapes = [s for s in layout.get("shapes", []) if _on(fr, s, "shape")]
+    data = [trace for trace in data if _on(fr, trace, "trace")]
     bar_traces = [trace for trace in data if trace.get("type") == "bar"]
     if len(bar_traces) > 1 and layout.get("barmode", "group") != "overlay":
         raise ValueError(f"unsupported bars: one trace a panel, or barmode \"overlay\" ({layout.get('barmode')})")
@@ -247,8 +258,10 @@ def _panel(fr: Frame, data: list[dict], layout: dict, defs: dict, rules: dict, u
         data_layer = f'<svg{attrs(width="100%", height=short(fr.plot_h), overflow="hidden")}>{data_layer}</svg>'
         if fr.background.lower() not in ("white", "#ffffff", "#fff"):
             under = f"<rect{attrs(width='100%', height=short(fr.plot_h), fill=fr.background)}/>" + under
-    around += "".join(colorbar(fr, trace, defs) for trace in data
-                      if trace.get("type") == "heatmap" and trace.get("showscale", True))
+    scales = [trace for trace in data if trace.get("type") == "heatmap" and trace.get("showscale", True)]
+    if scales and fr.domain[1] != 1:   # Plotly's colour bar is right of the whole plot area, not between panels
+        raise ValueError(f"unsupported colour bar: on a heatmap of the rightmost panel only ({fr.xname})")
+    around += "".join(colorbar(fr, trace, defs) for trace in scales)
     body = under + data_layer + bar_text + around
     if fr.domain == (0, 1):
         return body
@@ -267,11 +280,10 @@ def to_html(fig: go.Figure | dict) -> str:
     if unsupported:
         raise ValueError(f"unsupported in a diagram: {unsupported}")
     panels = _panels(layout)
-    placed = [(t.get("xaxis", "x"), t.get("yaxis", "y"), "trace") for t in data]
-    placed += [(s.get("xref", "x"), s.get("yref", "y"), "shape") for s in layout.get("shapes", [])]
-    for xref, yref, what in placed:   # a trace or shape on axes no panel has would be lost
-        if not any(_on(fr, xref, yref, what) for fr in panels):
-            raise ValueError(f"unsupported {what}: on axes the layout does not have ({xref}, {yref})")
+    placed = [(trace, "trace") for trace in data] + [(shape, "shape") for shape in layout.get("shapes", [])]
+    for item, what in placed:   # a trace or shape on axes no panel has would be lost
+        if not any(_on(fr, item, what) for fr in panels):
+            raise ValueError(f"unsupported {what}: on axes the layout does not have ({item})")
     fr = panels[0]   # the margins, height and text size are the figure's
     defs: dict[tuple, tuple[str, str]] = {}
     rules: dict[int, str] = {}   # the container queries that hide bars' texts
@@ -296,7 +308,7 @@ def to_html(fig: go.Figure | dict) -> str:
     svg = (f'<svg xmlns="http://www.w3.org/2000/svg" style="position:absolute;left:{left};top:{short(fr.t)}px;'
            f'width:{width};height:{short(fr.plot_h)}px;overflow:visible">'
            f"{marker_defs}{body}</svg>")
-    notes = "".join(_annotation(note, left, width, fr) for note in layout.get("annotations", []))
+    notes = "".join(_annotation(note, fr) for note in layout.get("annotations", []))
     # a size container: bars' text is sized to the bars' share of its width (svg_bars.py)
     contained = ";container-type:inline-size" if any(trace.get("type") == "bar" for trace in data) else ""
     hiding = f"<style>{' '.join(rules[w] for w in sorted(rules))}</style>" if rules else ""

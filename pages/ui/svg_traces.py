@@ -65,7 +65,7 @@ def stroke_attrs(line: dict) -> dict:
                 stroke_dasharray=dashes[line.get("dash")])
 
 
-def _missing(*values) -> bool:
+def missing(*values) -> bool:
     """A point Plotly leaves out: None or a number that is not finite (NaN, an infinite loss)."""
     return any(v is None or not math.isfinite(v) for v in values)
 
@@ -74,7 +74,7 @@ def _runs(xs: Sequence, ys: Sequence) -> list[list[tuple[float, float]]]:
     """The points of a line in runs, broken where a point is missing."""
     runs, run = [], []
     for x, y in zip(xs, ys):
-        if _missing(x, y):
+        if missing(x, y):
             runs, run = runs + [run] if run else runs, []
         else:
             run.append((x, y))
@@ -194,7 +194,7 @@ def _arrows(fr: Frame, trace: dict, defs: dict[tuple, tuple[str, str]]) -> str:
     color = checked_color(marker.get("color", colors.INK))
     out = []
     for i in range(1, n):
-        if not sizes[i] or _missing(xs[i - 1], ys[i - 1], xs[i], ys[i]):
+        if not sizes[i] or missing(xs[i - 1], ys[i - 1], xs[i], ys[i]):
             continue
         key = (sizes[i], standoffs[i], color)
         if key not in defs:
@@ -246,7 +246,7 @@ def trace_svg(fr: Frame, trace: dict, defs: dict) -> str:
         else:
             hover = [None] * n
         out += [marker_svg(fr.x(x), fr.y(y), s, marker.get("symbol", "circle"), f, c, w, marker.get("opacity", 1), h)
-                for x, y, s, f, c, w, h in zip(xs, ys, sizes, fills, edge, edge_w, hover) if not _missing(x, y)]
+                for x, y, s, f, c, w, h in zip(xs, ys, sizes, fills, edge, edge_w, hover) if not missing(x, y)]
     if "text" in mode:
         n = len(xs)
         font = trace.get("textfont", {})
@@ -258,7 +258,7 @@ def trace_svg(fr: Frame, trace: dict, defs: dict) -> str:
         gaps = each(marker.get("size", 6) if "markers" in mode else 0, n) if under else [None] * n
         out += [text_label(fr.x(x), fr.y(y), text, s, c, below=None if gap is None else gap / 2 + TEXT_GAP)
                 for x, y, text, s, c, gap in zip(xs, ys, each(trace.get("text", ""), n), sizes, fills, gaps)
-                if not _missing(x, y) and text]
+                if not missing(x, y) and text]
     return "".join(out)
 
 
@@ -309,16 +309,19 @@ def _cell_gaps(fr: Frame, trace: dict, xs, ys, steps: tuple[float, float], rows:
 
 
 def _cell_text(fr: Frame, trace: dict, z: np.ndarray, rgba: np.ndarray, xs, ys) -> str:
+    """Each cell's text (a 0 too; "" and None are none), in the textfont's colour or one that stands out on the cell
+    (on an empty cell, ink: the plots' backgrounds are light)."""
     if not trace.get("texttemplate") or trace.get("text") is None:
         return ""
     font = trace.get("textfont", {})
-    size = font.get("size", fr.font)
+    size, given = font.get("size", fr.font), font.get("color", "auto")
     out = []
     for r, row in enumerate(trace["text"]):
         for c, text in enumerate(row):
-            if text and np.isfinite(z[r, c]):
-                color = font.get("color") or contrast(rgba[r, c, :3])
-                out.append(text_label(fr.x(xs[c]), fr.y(ys[r]), str(text), size, color))
+            if text is None or text == "":
+                continue
+            color = given if given != "auto" else contrast(rgba[r, c, :3]) if np.isfinite(z[r, c]) else colors.INK
+            out.append(text_label(fr.x(xs[c]), fr.y(ys[r]), str(text), size, color))
     return "".join(out)
 
 
