@@ -16,7 +16,7 @@ from bp_core.derivations import derive
 from bp_core.gradcheck import check_network
 from bp_core.paths import all_paths, shortcut_gap
 from bp_core.step import matrix, num
-from pages.ui import colors, handout, inputs, panel, predict, slips, stepper, svg_figure
+from pages.ui import colors, handout, inputs, lazy, panel, predict, slips, stepper, svg_figure
 from pages.ui.classroom import projecting
 from pages.ui.gradcheck import gradient_check
 from pages.ui.i18n import t
@@ -191,11 +191,14 @@ inputs.url_notice(PAGE, FIELDS)
 values = sidebar_inputs()
 
 f, out = FORWARD_LATEX[values["hidden"]], FORWARD_LATEX[values["output"]]
-with st.expander(t(f"{T}.notation"), icon=":material/functions:"):
-    st.latex(rf"h_1 = x W_1,\ a_1 = {f}(h_1),\quad h_2 = a_1 W_2,\ a_2 = {f}(h_2),\quad h_3 = a_2 W_3,\ y = {out}(h_3)")
-    st.latex(r"\begin{pmatrix} h_{k1} & h_{k2} \end{pmatrix} = \begin{pmatrix} a_{k-1,1} & a_{k-1,2} \end{pmatrix}"
-             r"\begin{pmatrix} w_{k11} & w_{k21} \\ w_{k12} & w_{k22} \end{pmatrix}")
-    st.caption(t(f"{T}.naming"))
+notation = lazy.expander(t(f"{T}.notation"), f"{PAGE}-notation", icon=":material/functions:")
+if notation is not None:
+    with notation:
+        st.latex(rf"h_1 = x W_1,\ a_1 = {f}(h_1),\quad h_2 = a_1 W_2,\ a_2 = {f}(h_2),\quad h_3 = a_2 W_3,\ "
+                 rf"y = {out}(h_3)")
+        st.latex(r"\begin{pmatrix} h_{k1} & h_{k2} \end{pmatrix} = \begin{pmatrix} a_{k-1,1} & a_{k-1,2} "
+                 r"\end{pmatrix}\begin{pmatrix} w_{k11} & w_{k21} \\ w_{k12} & w_{k22} \end{pmatrix}")
+        st.caption(t(f"{T}.naming"))
 
 if values["loss"] == "cross_entropy" and values["output"] == "identity":
     st.warning(t(f"{T}.ce_identity"), icon=":material/info:")

@@ -34,7 +34,7 @@ APP = Path(__file__).resolve().parents[1] / "app.py"
 PAGE = "pages/matrix_network.py"
 TIMEOUT = 60
 M = P.MATRIX_NET
-PANEL_VALUE = 5  # the forward pass, the W_k layout, then the panel: formula, SymPy, numbers, value
+PANEL_VALUE = 3  # the panel: formula, SymPy, numbers, value (the notation above is made only when opened)
 
 
 def open_page(**query: str) -> AppTest:
@@ -248,3 +248,16 @@ def test_diagram_highlights_the_step_and_greys_what_is_to_come():
     assert f'<span style="color:{colors.GRADIENT}">∂ = {dw311}</span>' in note("w<sub>311</sub> =")["text"]
     assert f'<span style="color:{colors.PENDING}">∂L/∂a<sub>21</sub> = ?</span>' in note("h<sub>21</sub> =")["text"]
     assert f'<span style="color:{colors.PENDING}">∂ = ?</span>' in note("w<sub>211</sub> =")["text"]
+
+
+def test_the_notes_notation_is_made_only_when_opened():
+    """The notation's expander (pages/ui/lazy.py) holds nothing while closed; opened, the two formulas and the names."""
+    at = open_page()
+    (box,) = [e for e in at.expander if e.key == "mn-notation"]
+    assert not box.latex and not box.caption
+    at.session_state["mn-notation"] = True
+    at.run()
+    (box,) = [e for e in at.expander if e.key == "mn-notation"]
+    first, second = (bare(latex.value) for latex in box.latex)
+    assert first.startswith(r"h_1 = x W_1,\ a_1 = ") and second.startswith(r"\begin{pmatrix} h_{k1} & h_{k2}")
+    assert [c.value for c in box.caption] == [t("matrix_network.naming")]

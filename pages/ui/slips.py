@@ -9,6 +9,7 @@ import streamlit as st
 from bp_core.slips import NoteSlip
 from bp_core.step import value_latex
 
+from . import lazy
 from .i18n import t
 
 SIDE_BY_SIDE_LIMIT = 110   # characters of LaTeX per side beyond which the two go one under the other
@@ -22,12 +23,10 @@ def _with_value(latex: str, value) -> str:
 
 
 def notes(slips: Sequence[NoteSlip], page: str) -> None:
-    """One expander listing every slip, in the order of the steps they belong to. What is in it is made only while
-    it is open (opening it reruns the page): closed, it held a third to two thirds of a lesson page's elements and
-    formulas, which the browser drew and typeset on every first load and every change of an input. `page`: the
-    lesson's code, which keys the expander's state."""
-    box = st.expander(t("slips.title"), icon=":material/edit_note:", key=f"{page}-notes", on_change="rerun")
-    if not box.open:
+    """One expander listing every slip, in the order of the steps they belong to, made only while it is open
+    (pages/ui/lazy.py). `page`: the lesson's code, which keys the expander's state."""
+    box = lazy.expander(t("slips.title"), f"{page}-notes", icon=":material/edit_note:")
+    if box is None:
         return
     with box:
         st.caption(t("slips.intro"))
