@@ -18,7 +18,7 @@ from . import colors
 from .plot_text import text_size
 from .svg_axes import Frame
 from .svg_text import attrs, checked_color, element_id, short
-from .svg_traces import data_array, each, hover_text, missing, tooltip
+from .svg_traces import check_shown, data_array, each, has_text, hover_text, missing, stroke_attrs, tooltip
 
 BAR_GAP = 0.2     # Plotly's default gap between bars, a fraction of the space between two x values
 TEXT_PAD = 3      # px between a bar's end and its text outside it (Plotly's TEXTPAD)
@@ -45,16 +45,11 @@ def bar_width(trace: dict, layout: dict) -> float:
     return (1 - layout.get("bargap", BAR_GAP)) * spacing
 
 
-def _shown(text) -> bool:
-    """A bar's text that Plotly draws: anything but None and "" (a 0 is drawn)."""
-    return text is not None and text != ""
-
-
 def _texts_of(trace: dict) -> list[str]:
     """The texts of the bars that are drawn (a finite value)."""
     ys = data_array(trace.get("y", []))
     return [str(text) for text, y in zip(each(trace.get("text"), len(ys)), ys)
-            if _shown(text) and y is not None and math.isfinite(y)]
+            if has_text(text) and y is not None and math.isfinite(y)]
 
 
 def fit_factor(fr: Frame, trace: dict, layout: dict, text: str) -> float:
@@ -96,6 +91,7 @@ def bars(fr: Frame, trace: dict, layout: dict, defs: dict, rules: dict, uniform:
     area's edges.
     `uniform`: with the layout's uniformtext, the figure's one fit factor (its widest text's), else None; `rules`
     collects the container queries that hide texts (svg_figure.py writes them once)."""
+    check_shown(trace)
     marker = trace.get("marker", {})
     if (trace.get("base") is not None or trace.get("orientation", "v") != "v" or fr.y_log
             or not set(trace) <= _BAR_KEYS or not set(marker) <= _MARKER_KEYS):
@@ -108,7 +104,7 @@ def bars(fr: Frame, trace: dict, layout: dict, defs: dict, rules: dict, uniform:
     if not w > 0:
         raise ValueError(f"unsupported bars: a width above 0 ({w})")
     fill, line = _pattern(marker, defs), marker.get("line", {})
-    edge = attrs(stroke=checked_color(line["color"]), stroke_width=short(line["width"])) if line.get("width") else ""
+    edge = attrs(**stroke_attrs(line)) if line.get("width") else ""
     template = trace.get("hovertemplate")
     rects = []
     for x, y in zip(xs, ys):
@@ -140,7 +136,7 @@ def _texts(fr: Frame, trace: dict, layout: dict, xs: list, ys: list, rules: dict
         f"font-size:min({short(size)}px, {fitted})"
     out = []
     for x, y, text in zip(xs, ys, each(trace.get("text"), len(xs))):
-        if not _shown(text) or missing(x, y) or (position == "inside" and y == 0):   # no room in a bar of 0
+        if not has_text(text) or missing(x, y) or (position == "inside" and y == 0):   # no room in a bar of 0
             continue
         if "<" in str(text):
             raise ValueError(f"unsupported markup in a bar's text: {text!r}")

@@ -53,7 +53,7 @@ from . import colors, svg_bars
 from .plot_text import LINE, THEME
 from .svg_axes import Frame, axes, colorbar
 from .svg_text import TAG, attrs, checked_color, inline_html, short
-from .svg_traces import SYMBOL_PATHS, check_shown, each, lines_svg, marker_fill, marker_svg, stroke_attrs, trace_svg
+from .svg_traces import SYMBOL_PATHS, each, lines_svg, marker_fill, marker_svg, stroke_attrs, trace_svg
 
 _NUMBER = r"-?[0-9.]+(?:e-?[0-9]+)?"
 _SEGMENTS = re.compile(rf"(\s*M\s*{_NUMBER},{_NUMBER}\s*L\s*{_NUMBER},{_NUMBER})*\s*")
@@ -119,6 +119,12 @@ _NOTE_KEYS = frozenset({"text", "x", "y", "xref", "yref", "xanchor", "yanchor", 
                         "bordercolor", "borderwidth", "borderpad"})
 
 
+def _plot_area(fr: Frame) -> tuple[str, str]:
+    """CSS for where the plot area lies across the figure: its left edge and its width, the column's less the
+    margins (Plotly's "paper")."""
+    return f"{short(fr.l)}px", f"calc(100% - {short(fr.l + fr.r)}px)"
+
+
 def _annotation(note: dict, fr: Frame) -> str:
     """A note placed on the figure's plot area ("paper": 0 to 1 across and up it, the whole area between the
     margins), without an arrow, as HTML: its anchor (Plotly's "auto": by the third of the plot it is in) at the
@@ -133,7 +139,7 @@ def _annotation(note: dict, fr: Frame) -> str:
         xanchor = "left" if x < 1 / 3 else "right" if x > 2 / 3 else "center"
     if yanchor == "auto":
         yanchor = "bottom" if y < 1 / 3 else "top" if y > 2 / 3 else "middle"
-    left, width = f"{short(fr.l)}px", f"calc(100% - {short(fr.l + fr.r)}px)"
+    left, width = _plot_area(fr)
     shift = ({"left": "0", "center": "-50%", "right": "-100%"}[xanchor],
              {"top": "0", "middle": "-50%", "bottom": "-100%"}[yanchor])
     font = note.get("font", {})
@@ -244,7 +250,6 @@ def _panel(fr: Frame, data: list[dict], layout: dict, defs: dict, rules: dict, u
     bar_text = ""
     for trace in data:
         if trace.get("type") == "bar":
-            check_shown(trace)
             drawn, text = svg_bars.bars(fr, trace, layout, defs, rules, uniform)
             if trace.get("cliponaxis", True):   # as Plotly, cut off at the plot area's edges with the bars
                 drawn, text = drawn + text, ""
@@ -300,7 +305,7 @@ def to_html(fig: go.Figure | dict) -> str:
                    f'font-weight:600;line-height:{LINE}">{inline_html(title["text"])}</div>')
         aria = f' role="img" aria-label="{html.escape(" ".join(TAG.sub(" ", title["text"]).split()), quote=True)}"'
     if fr.width is None:   # the column's width between the margins
-        left, width = f"{short(fr.l)}px", f"calc(100% - {short(fr.l + fr.r)}px)"
+        left, width = _plot_area(fr)
     else:   # y tied to x's scale: as wide as that makes it, centred there (Plotly's constraintoward); in a column too
             # narrow for it, the column's width (x then squeezed a little, rather than the picture cut off)
         left = f"calc({short(fr.l)}px + max(0px, (100% - {short(fr.l + fr.r + fr.width)}px) / 2))"

@@ -65,6 +65,11 @@ def stroke_attrs(line: dict) -> dict:
                 stroke_dasharray=dashes[line.get("dash")])
 
 
+def has_text(text) -> bool:
+    """Whether a bar's or a cell's text is drawn: as Plotly, anything but None and "" (a 0 is drawn)."""
+    return text is not None and text != ""
+
+
 def missing(*values) -> bool:
     """A point Plotly leaves out: None or a number that is not finite (NaN, an infinite loss)."""
     return any(v is None or not math.isfinite(v) for v in values)
@@ -267,8 +272,8 @@ def _heatmap(fr: Frame, trace: dict) -> str:
     of [position, "#RRGGBB"] with zmin and zmax given, each cell a block of its colour, a value that is not finite
     left empty; rows go down the page on a reversed y axis. Gaps between the cells (xgap, ygap) are lines of the
     plot's background over the cells' edges, as Plotly leaves the background there. Text in the cells
-    (texttemplate "%{text}") is centred on each cell that has a value, in the textfont's colour, else as Plotly ink
-    on a light cell and white on a dark one. Smoothing is refused; hover values are not read."""
+    (texttemplate "%{text}") is centred on its cell, in the textfont's colour, else as Plotly ink on a light cell and
+    white on a dark one (_cell_text). Smoothing is refused; hover values are not read."""
     scale = trace.get("colorscale")
     if (trace.get("zsmooth") or trace.get("texttemplate") not in (None, "", "%{text}") or fr.y_log
             or not isinstance(scale, (list, tuple)) or None in (trace.get("zmin"), trace.get("zmax"))):
@@ -318,7 +323,7 @@ def _cell_text(fr: Frame, trace: dict, z: np.ndarray, rgba: np.ndarray, xs, ys) 
     out = []
     for r, row in enumerate(trace["text"]):
         for c, text in enumerate(row):
-            if text is None or text == "":
+            if not has_text(text):
                 continue
             color = given if given != "auto" else contrast(rgba[r, c, :3]) if np.isfinite(z[r, c]) else colors.INK
             out.append(text_label(fr.x(xs[c]), fr.y(ys[r]), str(text), size, color))
