@@ -3,9 +3,9 @@
 app.py calls `setup()` and `toolbar()` on every page before the page runs. Projection mode and the language
 are widgets bound to the URL (``?present=true``, ``?lang=English``; a hand-typed ``?present=1`` or ``?lang=en``
 is rewritten to those, a repeated one dropped), so a bookmark or a shared link keeps them.
-In projection mode the toolbar is keyed ``bp-projection``; the static stylesheet assets/style.css keys on it to
-hide the sidebar and Streamlit's chrome, enlarge type and maths, and lay the current step out as its picture
-beside its derivation. The toolbar keeps the way out: a button (key P) and the Escape key.
+In projection mode the toolbar is keyed ``bp-projection`` and the page is sent a second static stylesheet,
+assets/projection.css, that hides the sidebar and Streamlit's chrome, enlarges type and maths, and lays the current
+step out as its picture beside its derivation. The toolbar keeps the way out: a button (key P) and the Escape key.
 
 Nothing from a user or a URL goes into the HTML, CSS or JavaScript sent from here: the script is static, the
 messages it shows are the catalogue's, escaped, and it reads the link from the browser's own address bar.
@@ -22,16 +22,18 @@ from .i18n import DEFAULT_LANGUAGE, LANG_KEY, NAME_KEY, catalogue, languages, t
 
 PRESENT = "present"              # session key and URL parameter of projection mode
 LANG = LANG_KEY                  # session key and URL parameter of the language (i18n.t reads it)
-MARKER = "bp-projection"         # the toolbar's key in projection mode: the stylesheet's switch
+MARKER = "bp-projection"         # the toolbar's key in projection mode (the classroom script's switch)
 NOTICE = "bp-notice"             # session key: (page, names) of the link's values a notice names
-STYLE = Path(__file__).resolve().parents[2] / "assets" / "style.css"
+ASSETS = Path(__file__).resolve().parents[2] / "assets"
+STYLE = ASSETS / "style.css"                  # every page, every mode
+PROJECTION_STYLE = ASSETS / "projection.css"  # only while the page is projected
 # Besides Streamlit's "true"/"false", a hand-typed link may say ?present=1.
 ON_WORDS = ("true", "1", "yes", "on")
 OFF_WORDS = ("false", "0", "no", "off")
 
 # Plotly sizes a chart's text in pixels, which the stylesheet cannot enlarge: in projection mode the charts draw it
 # up to CHART_SCALE times its normal size (18 px for 12 px, beside maths at about 30 px), and the diagrams lay
-# themselves out for the picture's column on a 1280x720 projector: PICTURE_WIDTH pixels wide (assets/style.css:
+# themselves out for the picture's column on a 1280x720 projector: PICTURE_WIDTH pixels wide (assets/projection.css:
 # half of the page less its margins and the gap between the columns), and at most PICTURE_HEIGHT high, what the
 # screen shows under the title and the step buttons.
 CHART_SCALE = 1.5
@@ -225,6 +227,8 @@ def toolbar(page: str, lesson: bool) -> None:
     were ignored.
     """
     on = projecting()
+    if on:
+        st.html(PROJECTION_STYLE)  # style only, like STYLE; no longer sent, it leaves the page with the mode
     with st.container(key=MARKER if on else "bp-toolbar", horizontal=True, horizontal_alignment="right",
                       vertical_alignment="center", gap="small"):
         if lesson:

@@ -83,7 +83,7 @@ def walk(page: str, n: int, render: Callable[[int], None]) -> None:
             if autoplay:
                 _autoplay_tick(page, n, seconds)
             controls(page, n)
-            # The step itself: in projection mode assets/style.css lays its charts beside the rest.
+            # The step itself: in projection mode assets/projection.css lays its charts beside the rest.
             with st.container(key=f"bp-stage-{page}"):
                 render(st.session_state[key] - 1)
 
@@ -124,7 +124,7 @@ def controls(page: str, n: int) -> None:
         ("next", 1, "right", ":material/chevron_right:", k == n),
         ("last", n, "end", ":material/last_page:", k == n),
     )
-    # keyed so that projection mode (assets/style.css) keeps the row clear of the autoplay switch
+    # keyed so that projection mode (assets/projection.css) keeps the row clear of the autoplay switch
     with st.container(key=f"bp-controls-{page}", horizontal=True, vertical_alignment="center", gap="small"):
         for name, delta, key, icon, disabled in buttons:
             st.button(t(f"steps.{name}"), key=f"{page}-{name}", on_click=_move, args=(page, delta, n), shortcut=key,

@@ -1,0 +1,78 @@
+"""The stylesheets: assets/style.css on every page, assets/projection.css only while the page is projected
+(pages/ui/classroom.py).
+
+A selector that puts :has() on an element holding the whole app (html, :root, body, .stApp) makes Chromium
+restyle every element of the page whenever an element that could change its answer is added or removed, which
+a rerun does many times. On the deep networks lesson such rules (projection mode's, asking whether the toolbar
+keyed "bp-projection" was on the page) cost a slider move 250-330 ms of restyling its 7,500 elements, in normal
+mode, where none of them applied (docs/performance.md, change 18). So neither sheet may have one, and projection
+mode's rules come in a sheet of their own, sent only while projecting."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+import streamlit as st
+from lesson_app import open_lesson
+
+from pages.ui.classroom import PROJECTION_STYLE, STYLE
+
+SHEETS = (STYLE, PROJECTION_STYLE)
+# An element that holds the whole app, in a compound selector with :has() (the part after it may be anything).
+WHOLE_APP_HAS = re.compile(r'(?:^|[\s>~+,])(?:html|body|:root|\.stApp|\[data-testid="stApp[A-Za-z]*"\])'
+                           r'(?:[.#\[:][^\s>~+,{]*?)?:has\(')
+
+
+def selectors(sheet: Path) -> list[str]:
+    """Every selector of the sheet (comments removed), one per list item."""
+    text = re.sub(r"/\*.*?\*/", "", sheet.read_text(), flags=re.S)
+    found = []
+    for prelude in re.findall(r"([^{}]+)\{", text):
+        found.extend(" ".join(part.split()) for part in prelude.split(",") if part.strip())
+    return found
+
+
+def test_the_pattern_finds_a_whole_app_has():
+    """The check below would catch the rules this project had, and passes the ones it keeps."""
+    assert WHOLE_APP_HAS.search('.stApp:has(.st-key-bp-projection) [data-testid="stHeader"]')
+    assert WHOLE_APP_HAS.search("html:has(.st-key-bp-projection)")
+    assert WHOLE_APP_HAS.search(':root .stApp:has(h1) [data-testid="stMain"]')
+    assert not WHOLE_APP_HAS.search('[data-testid="stElementContainer"]:has(> [data-testid="stHtml"] .bp-script)')
+    assert not WHOLE_APP_HAS.search(':root .stApp [class*="st-key-bp-stage-"] > :has(h2, h3)')
+
+
+@pytest.mark.parametrize("sheet", SHEETS, ids=lambda sheet: sheet.name)
+def test_no_rule_puts_has_on_the_whole_app(sheet):
+    assert selectors(sheet), f"no rules read from {sheet}"
+    found = [selector for selector in selectors(sheet) if WHOLE_APP_HAS.search(selector)]
+    assert not found, f"{sheet.name}: :has() on the whole app restyles every element at each change: {found}"
+
+
+def test_the_every_mode_sheet_does_not_ask_for_projection_mode():
+    assert "bp-projection" not in STYLE.read_text()
+
+
+def sent_sheets(run, monkeypatch) -> set[str]:
+    """The names of the stylesheets a run sends through st.html (AppTest keeps no style-only element: Streamlit
+    sends those to its event container, which AppTest does not hold), run() being called with st.html watched."""
+    sent, html = [], st.html
+
+    def record(body, *args, **kwargs):
+        sent.append(body)
+        return html(body, *args, **kwargs)
+
+    monkeypatch.setattr(st, "html", record)
+    at = run()
+    monkeypatch.setattr(st, "html", html)
+    assert not at.exception, at.exception
+    return {sheet.name for sheet in SHEETS if sheet in sent}
+
+
+def test_projection_sheet_is_sent_only_while_projecting(monkeypatch):
+    """Opened without and with ?present=true. (Leaving projection mode, by its button, P or Escape, is tested in
+    a browser: tests/test_browser_lessons.py and test_browser_classroom.py find the normal type size and the
+    sidebar back, which the projection sheet would hide.)"""
+    lesson = "pages/chain_rule_graph.py"
+    assert sent_sheets(lambda: open_lesson(lesson), monkeypatch) == {"style.css"}
+    assert sent_sheets(lambda: open_lesson(lesson, present="true"), monkeypatch) == {"style.css", "projection.css"}
