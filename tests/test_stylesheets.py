@@ -6,7 +6,8 @@ restyle every element of the page whenever an element that could change its answ
 a rerun does many times. On the deep networks lesson such rules (projection mode's, asking whether the toolbar
 keyed "bp-projection" was on the page) cost a slider move 250-330 ms of restyling its 7,500 elements, in normal
 mode, where none of them applied (docs/performance.md, change 18). So neither sheet may have one, and projection
-mode's rules come in a sheet of their own, sent only while projecting."""
+mode's rules come in a sheet of their own, sent only while projecting. Inside projection mode's own :has() rules,
+looking for part of a class name ([class*=...]) cost the same kind of restyling (change 19)."""
 from __future__ import annotations
 
 import re
@@ -17,6 +18,7 @@ import streamlit as st
 from lesson_app import open_lesson
 
 from pages.ui.classroom import PROJECTION_STYLE, STYLE
+from pages.ui.stepper import STEPPED
 
 SHEETS = (STYLE, PROJECTION_STYLE)
 # An element that holds the whole app, in a compound selector with :has() (the part after it may be anything).
@@ -47,6 +49,23 @@ def test_no_rule_puts_has_on_the_whole_app(sheet):
     assert selectors(sheet), f"no rules read from {sheet}"
     found = [selector for selector in selectors(sheet) if WHOLE_APP_HAS.search(selector)]
     assert not found, f"{sheet.name}: :has() on the whole app restyles every element at each change: {found}"
+
+
+def has_arguments(sheet: Path) -> list[str]:
+    """What every :has() of the sheet looks for (its argument, up to a nested parenthesis)."""
+    return [argument for selector in selectors(sheet) for argument in re.findall(r":has\(([^()]*)", selector)]
+
+
+@pytest.mark.parametrize("sheet", SHEETS, ids=lambda sheet: sheet.name)
+def test_no_has_looks_for_part_of_a_class_name(sheet):
+    """A [class*=...] inside :has() is asked again at each change of any element's classes: in projection mode
+    the lesson's stepper is found by the class of the key every stepper shares (pages/ui/stepper.py STEPPED)."""
+    found = [argument for argument in has_arguments(sheet) if "[class" in argument]
+    assert not found, f"{sheet.name}: :has() looking for part of a class name: {found}"
+
+
+def test_projection_mode_finds_the_stepper_by_its_shared_key():
+    assert f":has(.st-key-{STEPPED})" in PROJECTION_STYLE.read_text()
 
 
 def test_the_every_mode_sheet_does_not_ask_for_projection_mode():

@@ -41,6 +41,9 @@ if (!window.__bpClickerKeys) {
 """
 
 
+STEPPED = "bp-stepped"  # the key every lesson's stepper sits under (assets/projection.css)
+
+
 def cursor_key(page: str) -> str:
     return inputs.step_key(page)
 
@@ -69,7 +72,10 @@ def walk(page: str, n: int, render: Callable[[int], None]) -> None:
     # with the same number of steps keeps the cursor where it was.
     st.session_state[key] = min(max(int(st.session_state.get(key, 1)), 1), n)
 
-    with st.container(key=f"bp-stepper-{page}"):  # the keys' script and projection mode find the stepper by it
+    # Keyed twice: by a key every lesson's stepper shares, which projection mode's sheet asks for inside :has()
+    # (a class there costs the browser little; the [class*=...] it asked for before, a restyle of the page at each
+    # change), and by the lesson's own, from which the keys' script reads the lesson.
+    with st.container(key=STEPPED), st.container(key=f"bp-stepper-{page}"):
         play, speed = st.columns([1, 2], vertical_alignment="center")
         autoplay = play.toggle(t("steps.autoplay"), key=f"{page}-autoplay")
         seconds = speed.select_slider(
