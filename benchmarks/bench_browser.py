@@ -18,6 +18,8 @@ things, interleaving the lesson and the floor one action at a time so that machi
 - First load: a fresh browser context (empty cache) opens the page; timed from navigation start to the
   first frame of the final stable state: counter shown, run finished, maths typeset (KaTeX), charts
   drawn, nothing stale. The first load of each page (cold server caches) is reported apart.
+- With ``--present``, the lessons are opened in projection mode (``?present=true``), as a teacher in front of
+  a class has them: Next clicks and first loads, no slider (the sidebar is hidden). The floor is the same.
 
 Prints medians and ratios to the floor; writes benchmarks/results/browser.json. A page without a Next
 button (a placeholder) is skipped with a note. Every wait is bounded; ``--budget`` bounds the run.
@@ -263,7 +265,7 @@ def summary(app: list[dict], floor: list[dict], field: str) -> dict:
 
 def measure_lesson(browser, app_url: str, floor_url: str, lesson, args, notes: list[str]) -> dict:
     """Clicks, slider moves and first loads of one lesson, each interleaved with the same on the floor."""
-    url = f"{app_url}/{lesson.url_path}"
+    url = f"{app_url}/{lesson.url_path}" + ("?present=true" if args.present else "")
     out: dict = {"url_path": lesson.url_path}
     # First loads first: the first one meets cold server caches (reported apart), the next ones warm.
     loads_app, loads_floor = [], []
@@ -296,6 +298,8 @@ def measure_lesson(browser, app_url: str, floor_url: str, lesson, args, notes: l
         except Skip as why:
             notes.append(f"{lesson.url_path}: Next click not measured: {why}")
         try:
+            if args.present:
+                raise Skip("projection mode hides the sidebar's sliders")
             inputs_app, inputs_floor = [], []
             for _ in range(args.inputs):
                 inputs_app.append(slider_key(app_page))
@@ -393,6 +397,9 @@ def main(argv: list[str] | None = None) -> dict:
                         help=f"longest wait in seconds for one click or slider move (default {WAIT_MS / 1000:.0f})")
     parser.add_argument("--option", action="append", default=[], metavar="KEY=VALUE",
                         help="a Streamlit option for both servers, e.g. runner.postScriptGC=false (to try a setting)")
+    parser.add_argument("--present", action="store_true",
+                        help="open the lessons in projection mode (?present=true), as a teacher in front of a class "
+                             "does: Next clicks and first loads (projection mode hides the sidebar's sliders)")
     parser.add_argument("--css", help="extra CSS added to every app page (to try a style before changing assets/)")
     parser.add_argument("--out", type=Path, default=RESULTS / "browser.json")
     parser.add_argument("--markdown", type=Path, metavar="RESULTS_JSON",
