@@ -1,6 +1,6 @@
 """How fast every lesson repaints in a real browser, against the floor: an empty Streamlit page.
 
-    python benchmarks/bench_browser.py                 # every lesson, about 5 minutes on 2 cores
+    python benchmarks/bench_browser.py                 # every lesson, 4-8 minutes on 2 cores
     python benchmarks/bench_browser.py --pages chain_rule_graph --clicks 30 --inputs 10 --loads 4
 
 Starts the app and benchmarks/floor_app.py on free loopback ports, drives headless Chromium (Debian's, at
