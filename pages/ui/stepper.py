@@ -73,8 +73,8 @@ def walk(page: str, n: int, render: Callable[[int], None]) -> None:
     st.session_state[key] = min(max(int(st.session_state.get(key, 1)), 1), n)
 
     # Keyed twice: by a key every lesson's stepper shares, which projection mode's sheet asks for inside :has()
-    # (a class there costs the browser little; the [class*=...] it asked for before, a restyle of the page at each
-    # change), and by the lesson's own, from which the keys' script reads the lesson.
+    # (a class there made a projected Next click restyle for less time than the [class*=...] it asked for before:
+    # docs/performance.md, change 19), and by the lesson's own, from which the keys' script reads the lesson.
     with st.container(key=STEPPED), st.container(key=f"bp-stepper-{page}"):
         play, speed = st.columns([1, 2], vertical_alignment="center")
         autoplay = play.toggle(t("steps.autoplay"), key=f"{page}-autoplay")
