@@ -19,7 +19,7 @@ from bp_core.derivations import Derivation, derive_graph
 from bp_core.gradcheck import check_graph
 from bp_core.graph import latex_name
 from bp_core.step import Step, factor, num
-from pages.ui import colors, handout, inputs, panel, predict, slips, stepper, svg_figure
+from pages.ui import classroom, colors, handout, inputs, panel, predict, slips, stage, stepper, svg_figure
 from pages.ui.classroom import CHART_SCALE, PICTURE_HEIGHT, PICTURE_WIDTH, projecting
 from pages.ui.gradcheck import gradient_check
 from pages.ui.i18n import t
@@ -402,7 +402,7 @@ def merge_text(tr: Trace, k: int) -> None:
 
 
 # -- the page -----------------------------------------------------------------------------------------------
-st.title(t("lessons.chain_rule.title"))
+classroom.title(t("lessons.chain_rule.title"))
 inputs.init(FIELDS)
 inputs.url_notice(CODE, FIELDS)
 
@@ -431,8 +431,9 @@ st.session_state[counted] = n
 def render(k: int) -> None:
     step = tr.steps[k]
     shown = predict.seen(CODE, k, step)   # a gradient kept back for a prediction is not drawn either
-    svg_figure.show(figure(tr, example, k, shown, projecting()))
-    st.caption(t("chain_rule.legend"))
+    with stage.pictures():
+        svg_figure.show(figure(tr, example, k, shown, projecting()))
+        st.caption(t("chain_rule.legend"))
     edge = tr.edges[k - len(tr.forward)] if step.phase == "backward" else None
     candidates = () if edge is None else slip_core.edge_candidates(edge.upstream, edge.local)
     panel.show_step(step, tr.derivations.get(step.name), CODE, candidates)

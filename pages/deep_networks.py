@@ -16,7 +16,7 @@ from bp_core import deep
 from bp_core import presets as P
 from bp_core import slips as slip_core
 from bp_core.step import matrix, num, value_latex
-from pages.ui import colors, handout, inputs, predict, slips, stepper, svg_figure
+from pages.ui import classroom, colors, handout, inputs, predict, slips, stage, stepper, svg_figure
 from pages.ui.classroom import PICTURE_WIDTH, projecting
 from pages.ui.gradcheck import gradient_check
 from pages.ui.i18n import t
@@ -335,7 +335,7 @@ def show_sizes(values: dict) -> None:
             st.caption(t(f"{T}.norms.saturated", act=name))
 
 
-st.title(t(lesson(T).title_key))
+classroom.title(t(lesson(T).title_key))
 st.markdown(t(f"{T}.intro"))
 
 inputs.url_notice(PAGE, FIELDS)
@@ -376,7 +376,8 @@ def render(k: int) -> None:
         value.caption(t(f"{T}.panel_value"))
         value.latex(small + value_latex(step.value))
         predict.feedback(PAGE, step)
-    picture(ex, ct, rt, predict.seen(PAGE, k, step), step.touches, None)
+    with stage.pictures():
+        picture(ex, ct, rt, predict.seen(PAGE, k, step), step.touches, None)
 
 
 stepper.walk(PAGE, len(ct.steps), render)

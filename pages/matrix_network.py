@@ -16,7 +16,7 @@ from bp_core.derivations import derive
 from bp_core.gradcheck import check_network
 from bp_core.paths import all_paths, shortcut_gap
 from bp_core.step import matrix, num
-from pages.ui import colors, handout, inputs, lazy, panel, predict, slips, stepper, svg_figure
+from pages.ui import classroom, colors, handout, inputs, lazy, panel, predict, slips, stage, stepper, svg_figure
 from pages.ui.classroom import projecting
 from pages.ui.gradcheck import gradient_check
 from pages.ui.i18n import t
@@ -183,7 +183,7 @@ def show_shortcut(values) -> None:
         svg_figure.show(heatmap(gap))
 
 
-st.title(t(lesson(T).title_key))
+classroom.title(t(lesson(T).title_key))
 st.markdown(t(f"{T}.intro"))
 
 inputs.init(FIELDS)
@@ -217,8 +217,9 @@ def render(k: int) -> None:
     step = trace.steps[k]
     shown = predict.seen(PAGE, k, step)   # a value kept back for a prediction is not drawn either
     panel.show_step(step, derivations.get(step.name), PAGE, candidates.get(step.name, ()))
-    svg_figure.show(network_figure(net, trace, shown, highlight=step.touches, title=t(f"{T}.diagram_title"),
-                                   projected=projecting()))
+    with stage.pictures():
+        svg_figure.show(network_figure(net, trace, shown, highlight=step.touches, title=t(f"{T}.diagram_title"),
+                                       projected=projecting()))
 
 
 stepper.walk(PAGE, len(trace.steps), render)

@@ -13,7 +13,7 @@ from bp_core.derivations import derive
 from bp_core.gradcheck import check_network
 from bp_core.step import num
 from bp_core.sweep import loss_curve
-from pages.ui import colors, handout, inputs, panel, predict, slips, stepper, svg_figure
+from pages.ui import classroom, colors, handout, inputs, panel, predict, slips, stage, stepper, svg_figure
 from pages.ui.classroom import projecting
 from pages.ui.gradcheck import gradient_check
 from pages.ui.i18n import t
@@ -130,7 +130,7 @@ def show_curve(trace, curves, k: int, step) -> None:
         st.caption(t(f"{T}.curve_caption_pending", w=sym))
 
 
-st.title(t(lesson(T).title_key))
+classroom.title(t(lesson(T).title_key))
 st.markdown(t(f"{T}.intro"))
 
 inputs.init(FIELDS)
@@ -157,10 +157,12 @@ def render(k: int) -> None:
     step = trace.steps[k]
     shown = predict.seen(PAGE, k, step)   # a value kept back for a prediction is not drawn either
     # the chain's picture is short: it goes first, so that it shares the screen with the step
-    svg_figure.show(network_figure(net, trace, shown, highlight=step.touches, title=t(f"{T}.diagram_title"),
-                                   projected=projecting()))
+    with stage.pictures():
+        svg_figure.show(network_figure(net, trace, shown, highlight=step.touches, title=t(f"{T}.diagram_title"),
+                                       projected=projecting()))
     panel.show_step(step, derivations.get(step.name), PAGE, candidates.get(step.name, ()))
-    show_curve(trace, curves, shown, step)
+    with stage.below():
+        show_curve(trace, curves, shown, step)
 
 
 stepper.walk(PAGE, len(trace.steps), render)

@@ -14,7 +14,7 @@ from bp_core import slips as slip_core
 from bp_core import softmax_lesson as lesson_core
 from bp_core.gradcheck import check_softmax
 from bp_core.softmax_derivations import derive
-from pages.ui import colors, handout, inputs, panel, predict, slips, stepper, svg_figure
+from pages.ui import classroom, colors, handout, inputs, panel, predict, slips, stage, stepper, svg_figure
 from pages.ui.classroom import chart_scale
 from pages.ui.gradcheck import gradient_check
 from pages.ui.i18n import current_language, t
@@ -279,7 +279,7 @@ def batch_figure(z, T, c, j, k, idx: int, known: int, lang: str, scale: float) -
 
 
 # -- the page ----------------------------------------------------------------------------------------
-st.title(t(lesson("softmax_jacobian").title_key))
+classroom.title(t(lesson("softmax_jacobian").title_key))
 
 inputs.init([N_FIELD, *Z_FIELDS, T_FIELD])
 # The label's and the cell's options depend on n, which a link may set: read n before any widget exists, so
@@ -314,7 +314,8 @@ n_steps = len(lesson_data(z, T, c, 0, 1)[0].steps)
 
 def render(idx: int) -> None:
     panel_box = st.container()
-    left, right = st.columns([1, 1], gap="medium")
+    with stage.pictures():
+        left, right = st.columns([1, 1], gap="medium")
     heat_box = right.container()
     pick_j, pick_k = right.columns(2)
     sel_j = int(CELL_J.widget(pick_j)) - 1
@@ -339,9 +340,10 @@ def render(idx: int) -> None:
                           rank=trace.rank, n1=trace.n - 1))
         else:
             st.caption(_c("cell_pending", k=trace.step_index("J") + 1))
-    st.subheader(_c("batch_heading", B=trace.batch))  # a section of its own (projection mode sets it under the step)
-    st.caption(_c("batch_caption"))
-    svg_figure.show(batch_figure(*figure_args))
+    with stage.below():
+        st.subheader(_c("batch_heading", B=trace.batch))
+        st.caption(_c("batch_caption"))
+        svg_figure.show(batch_figure(*figure_args))
     handout.softmax(CODE, trace, [N_FIELD, *Z_FIELDS[:n], T_FIELD, *CLASS_FIELDS])
 
 

@@ -19,7 +19,7 @@ from bp_core import slips as slip_core
 from bp_core.contour import level_lines
 from bp_core.gradcheck import check_network
 from bp_core.step import Step, matrix, num
-from pages.ui import colors, handout, inputs, predict, slips, stepper, svg_figure
+from pages.ui import classroom, colors, handout, inputs, predict, slips, stage, stepper, svg_figure
 from pages.ui.classroom import PICTURE_WIDTH, projecting
 from pages.ui.gradcheck import gradient_check
 from pages.ui.i18n import t
@@ -391,7 +391,8 @@ def show_update(s: Settings, updates, k: int) -> None:
         predict.feedback(PAGE, asked)
     grid = boundary(s, k, before=hidden)
     title = t(f"{T}.plot.boundary_before" if hidden else f"{T}.plot.boundary_after", n=u.number)
-    left, right = st.columns(2)
+    with stage.pictures():
+        left, right = st.columns(2)
     with left:
         svg_figure.show(boundary_figure(s, grid, title, u.indices))
     with right:
@@ -451,7 +452,7 @@ def run_mode(s: Settings) -> None:
 
 # -- the page -------------------------------------------------------------------------------------------
 
-st.title(t(lesson(T).title_key))
+classroom.title(t(lesson(T).title_key))
 st.markdown(t(f"{T}.intro"))
 rule, why = st.columns([1, 1], vertical_alignment="center")
 rule.latex(rf"W_k^* = W_k - \eta\, {vermillion(partial('W_k'))} \qquad "

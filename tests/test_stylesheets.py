@@ -7,7 +7,9 @@ a rerun does many times. On the deep networks lesson such rules (projection mode
 keyed "bp-projection" was on the page) cost a slider move 250-330 ms of restyling its 7,500 elements, in normal
 mode, where none of them applied (docs/performance.md, change 18). So neither sheet may have one, and projection
 mode's rules come in a sheet of their own, sent only while projecting. Inside projection mode's own :has() rules,
-looking for part of a class name ([class*=...]) cost the same kind of restyling (change 19)."""
+looking for part of a class name ([class*=...]) cost the same kind of restyling (change 19), and so did any :has()
+looking at all of an element's descendants, or put on the page's main block (change 20): what is left are :has()
+rules that look at an element's direct children, by class."""
 from __future__ import annotations
 
 import re
@@ -17,10 +19,10 @@ import pytest
 import streamlit as st
 from lesson_app import open_lesson
 
-from pages.ui.classroom import PROJECTION_STYLE, STYLE
+from pages.ui.classroom import PROJECTION_STYLE, STEPPED_STYLE, STYLE, TITLE
 from pages.ui.stepper import STEPPED
 
-SHEETS = (STYLE, PROJECTION_STYLE)
+SHEETS = (STYLE, PROJECTION_STYLE, STEPPED_STYLE)
 # An element that holds the whole app, in a compound selector with :has() (the part after it may be anything).
 WHOLE_APP_HAS = re.compile(r'(?:^|[\s>~+,])(?:html|body|:root|\.stApp|\[data-testid="stApp[A-Za-z]*"\])'
                            r'(?:[.#\[:][^\s>~+,{]*?)?:has\(')
@@ -31,8 +33,19 @@ def selectors(sheet: Path) -> list[str]:
     text = re.sub(r"/\*.*?\*/", "", sheet.read_text(), flags=re.S)
     found = []
     for prelude in re.findall(r"([^{}]+)\{", text):
-        found.extend(" ".join(part.split()) for part in prelude.split(",") if part.strip())
+        found.extend(" ".join(part.split()) for part in top_level_parts(prelude) if part.strip())
     return found
+
+
+def top_level_parts(prelude: str) -> list[str]:
+    """A rule's selector list split at its commas, but not at those inside parentheses (a :has() or :not() list)."""
+    parts, depth, start = [], 0, 0
+    for at, char in enumerate(prelude):
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if char == "," and depth == 0:
+            parts.append(prelude[start:at])
+            start = at + 1
+    return parts + [prelude[start:]]
 
 
 def test_the_pattern_finds_a_whole_app_has():
@@ -64,8 +77,20 @@ def test_no_has_looks_for_part_of_a_class_name(sheet):
     assert not found, f"{sheet.name}: :has() looking for part of a class name: {found}"
 
 
-def test_projection_mode_finds_the_stepper_by_its_shared_key():
-    assert f":has(.st-key-{STEPPED})" in PROJECTION_STYLE.read_text()
+@pytest.mark.parametrize("sheet", (PROJECTION_STYLE, STEPPED_STYLE), ids=lambda sheet: sheet.name)
+def test_projection_mode_looks_only_at_direct_children_by_class(sheet):
+    """A :has() in projection mode's sheets asks only for a direct child with a class ("> .name")."""
+    parts = [part.strip() for argument in has_arguments(sheet) for part in argument.split(",")]
+    found = [part for part in parts if not re.fullmatch(r">\s*\.[\w-]+", part)]
+    assert not found, f"{sheet.name}: :has() looking further than a direct child's class: {found}"
+
+
+def test_a_projected_lesson_keeps_its_title_notices_toolbar_and_stepper():
+    """The rule that hides what is for a learner at a desk keeps the boxes holding these, by the keys the code
+    gives them."""
+    (kept,) = has_arguments(STEPPED_STYLE)
+    assert {part.strip() for part in kept.split(",")} == {
+        f"> .st-key-{TITLE}", "> .stAlert", "> .st-key-bp-projection", f"> .st-key-{STEPPED}"}
 
 
 def test_the_every_mode_sheet_does_not_ask_for_projection_mode():
@@ -94,4 +119,11 @@ def test_projection_sheet_is_sent_only_while_projecting(monkeypatch):
     sidebar back, which the projection sheet would hide.)"""
     lesson = "pages/chain_rule_graph.py"
     assert sent_sheets(lambda: open_lesson(lesson), monkeypatch) == {"style.css"}
-    assert sent_sheets(lambda: open_lesson(lesson, present="true"), monkeypatch) == {"style.css", "projection.css"}
+    assert sent_sheets(lambda: open_lesson(lesson, present="true"), monkeypatch) == {
+        "style.css", "projection.css", "projection_stepped.css"}
+
+
+def test_a_projected_page_without_a_stepper_keeps_its_content(monkeypatch):
+    """The home page has no stepper: projected, it is not sent the sheet that hides all but the stepper."""
+    home = "pages/home.py"
+    assert sent_sheets(lambda: open_lesson(home, present="true"), monkeypatch) == {"style.css", "projection.css"}

@@ -27,14 +27,16 @@ NOTICE = "bp-notice"             # session key: (page, names) of the link's valu
 ASSETS = Path(__file__).resolve().parents[2] / "assets"
 STYLE = ASSETS / "style.css"                  # every page, every mode
 PROJECTION_STYLE = ASSETS / "projection.css"  # only while the page is projected
+STEPPED_STYLE = ASSETS / "projection_stepped.css"  # only while a lesson with a stepper is projected
+TITLE = "bp-title"  # the key a lesson's title sits under, which assets/projection_stepped.css keeps on screen
 # Besides Streamlit's "true"/"false", a hand-typed link may say ?present=1.
 ON_WORDS = ("true", "1", "yes", "on")
 OFF_WORDS = ("false", "0", "no", "off")
 
 # Plotly sizes a chart's text in pixels, which the stylesheet cannot enlarge: in projection mode the charts draw it
 # up to CHART_SCALE times its normal size (18 px for 12 px, beside maths at about 30 px), and the diagrams lay
-# themselves out for the picture's column on a 1280x720 projector: PICTURE_WIDTH pixels wide (assets/projection.css:
-# half of the page less its margins and the gap between the columns), and at most PICTURE_HEIGHT high, what the
+# themselves out for the picture's column on a 1280x720 projector: PICTURE_WIDTH pixels wide (pages/ui/stage.py: half
+# of the page less its margins and the small gap between the columns), and at most PICTURE_HEIGHT high, what the
 # screen shows under the title and the step buttons.
 CHART_SCALE = 1.5
 PICTURE_WIDTH = 589
@@ -149,6 +151,19 @@ _SCRIPT = """
 def projecting() -> bool:
     """True while projection mode is on (pages/ui/panel.py and stepper.py lay the step out for it)."""
     return bool(st.session_state.get(PRESENT, False))
+
+
+def title(text: str) -> None:
+    """A lesson's title, under a key of its own (TITLE), so that projection mode can keep it on screen."""
+    with st.container(key=TITLE):
+        st.title(text)
+
+
+def hide_desk() -> None:
+    """A stepped lesson in projection mode shows only its title, the notices, the toolbar and the stepper: the rest
+    is for a learner at a desk (assets/projection_stepped.css; stepper.walk calls this)."""
+    if projecting():
+        st.html(STEPPED_STYLE)  # style only, like STYLE
 
 
 def chart_scale() -> float:

@@ -16,6 +16,7 @@ from bp_core import handout as H
 from bp_core.step import Step
 
 from . import inputs
+from .classroom import projecting
 from .i18n import t
 from .lessons import lesson
 
@@ -69,6 +70,8 @@ def handout_buttons(page: str, lesson_key: str, steps: Steps, settings: Sequence
     settings:  the page's inputs as describe() gives them
     recompute: a function giving the lesson's maths as notebook code (bp_core.handout.*_code)
     """
+    if projecting():   # what a learner takes home is not shown to a class
+        return
     lang = current_language()
     made: list[H.Handout] = []   # one build per page run, shared by the two files
 

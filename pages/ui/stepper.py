@@ -10,7 +10,8 @@ from collections.abc import Callable
 
 import streamlit as st
 
-from . import inputs
+from . import inputs, stage
+from .classroom import hide_desk, projecting
 from .i18n import t
 
 # PageDown/PageUp (what clickers send) press the Next/Previous buttons, and A flips autoplay: a button takes
@@ -72,9 +73,9 @@ def walk(page: str, n: int, render: Callable[[int], None]) -> None:
     # with the same number of steps keeps the cursor where it was.
     st.session_state[key] = min(max(int(st.session_state.get(key, 1)), 1), n)
 
-    # Keyed twice: by a key every lesson's stepper shares, which projection mode's sheet asks for inside :has()
-    # (a class there made a projected Next click restyle for less time than the [class*=...] it asked for before:
-    # docs/performance.md, change 19), and by the lesson's own, from which the keys' script reads the lesson.
+    # Keyed twice: by a key every lesson's stepper shares, which projection mode keeps on screen
+    # (assets/projection_stepped.css), and by the lesson's own, from which the keys' script reads the lesson.
+    hide_desk()
     with st.container(key=STEPPED), st.container(key=f"bp-stepper-{page}"):
         play, speed = st.columns([1, 2], vertical_alignment="center")
         autoplay = play.toggle(t("steps.autoplay"), key=f"{page}-autoplay")
@@ -89,8 +90,8 @@ def walk(page: str, n: int, render: Callable[[int], None]) -> None:
             if autoplay:
                 _autoplay_tick(page, n, seconds)
             controls(page, n)
-            # The step itself: in projection mode assets/projection.css lays its charts beside the rest.
-            with st.container(key=f"bp-stage-{page}"):
+            # The step itself, its pictures beside its derivation in projection mode (pages/ui/stage.py).
+            with st.container(key=f"bp-stage-{page}"), stage.laid_out(projecting()):
                 render(st.session_state[key] - 1)
 
         panel()
