@@ -208,7 +208,7 @@ class Student:
         which = delta.WhichOneof("type")
         if which == "add_block":
             fresh[path] = ("block", delta.add_block.id)
-            if "bp-stage-" in delta.add_block.id:
+            if delta.add_block.id.endswith("-bp-stage"):
                 self.stage = path
             return
         if which != "new_element":

@@ -166,7 +166,7 @@ def test_the_language_comes_from_the_link_and_the_selector_lists_every_language(
 # rectangles the diagrams draw behind labels.
 _CHARTS_JS = """() => {
     const box = (el) => { const r = el.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom]; };
-    const stage = '[class*="st-key-bp-stage-"] ';
+    const stage = '.st-key-bp-stage ';
     const charts = document.querySelectorAll(stage + '[data-testid="stPlotlyChart"], ' + stage + '.bp-diagram');
     return [...charts].filter((chart) => chart.checkVisibility()).map((chart) => ({
         width: chart.getBoundingClientRect().width,
@@ -234,7 +234,7 @@ def test_projection_mode_draws_the_pictures_text_large_and_apart(shared_page, ap
     screenshot(page, f"{lesson.url_path}{'-small' if query else ''}-1280-projection-charts")
 
 
-_FORMULAS_JS = """() => [...document.querySelectorAll('[class*="st-key-bp-stage-"] .katex-display')].map((box) => {
+_FORMULAS_JS = """() => [...document.querySelectorAll('.st-key-bp-stage .katex-display')].map((box) => {
     const math = box.querySelector('.katex');
     return {fits: box.scrollWidth <= box.closest('[data-testid="stMarkdown"]').clientWidth + 1,
             fitted: 'bpFitted' in math.dataset,

@@ -321,7 +321,7 @@ def test_projection_mode_and_back(visit, shared_page):
 def _maths_size(page) -> float:
     """The font size of the step's formula (the first display maths of the step), in pixels."""
     return page.evaluate("""() => {
-        const el = document.querySelector('[class*="st-key-bp-stage-"] .katex-display .katex')
+        const el = document.querySelector('.st-key-bp-stage .katex-display .katex')
             || document.querySelector('[data-testid="stMain"] .katex');
         return el ? parseFloat(getComputedStyle(el).fontSize) : 0;
     }""")
@@ -329,7 +329,7 @@ def _maths_size(page) -> float:
 
 _LAYOUT_JS = """() => {
     const box = (el) => el && el.getBoundingClientRect().toJSON();
-    const stage = document.querySelector('[class*="st-key-bp-stage-"]');
+    const stage = document.querySelector('.st-key-bp-stage');
     const counter = [...document.querySelectorAll('[data-testid="stMain"] [data-testid="stMarkdownContainer"] strong')]
         .find((el) => /\\d/.test(el.textContent) && el.closest('[class*="st-key-bp-stepper-"]'));
     return {

@@ -8,12 +8,9 @@ import pytest
 from lesson_app import open_lesson
 
 from pages.ui.lessons import LESSONS
+from pages.ui.stepper import STAGE
 
-# each stepped lesson's page code, as in its stepper's keys ("bp-stage-<code>")
-CODES = {"chain_rule": "cg", "single_node_chain": "sn", "matrix_network": "mn", "softmax_jacobian": "sj",
-         "deep_networks": "dn", "training": "tr"}
-STEPPED = [lesson for lesson in LESSONS if lesson.key in CODES]
-assert len(STEPPED) == len(CODES)
+STEPPED = [lesson for lesson in LESSONS if lesson.key != "home"]
 # the lessons whose step has a section with a heading of its own, and that heading's first words
 SECTIONS = {"single_node_chain": "The gradient is a slope", "softmax_jacobian": "A batch"}
 
@@ -25,7 +22,7 @@ def diagram(markdown) -> bool:
 @pytest.mark.parametrize("lesson", STEPPED, ids=[lesson.key for lesson in STEPPED])
 def test_a_projected_step_shows_its_pictures_left_of_its_derivation(lesson):
     at = open_lesson(lesson.file, present="true")
-    stage = at.get_by_key(f"bp-stage-{CODES[lesson.key]}")
+    stage = at.get_by_key(STAGE)
     columns, below = stage.children.values()
     pictures, derivation = columns.children.values()
     assert [m for m in pictures.markdown if diagram(m)], "no picture in the left column"
@@ -44,7 +41,7 @@ def test_a_projected_step_shows_its_pictures_left_of_its_derivation(lesson):
 @pytest.mark.parametrize("lesson", STEPPED, ids=[lesson.key for lesson in STEPPED])
 def test_at_a_desk_the_step_is_drawn_in_the_lessons_order(lesson):
     at = open_lesson(lesson.file)
-    stage = at.get_by_key(f"bp-stage-{CODES[lesson.key]}")
+    stage = at.get_by_key(STAGE)
     assert len(stage.children) > 2, "the step was laid out in columns at a desk"
     assert [m for m in stage.markdown if diagram(m)]
     assert len(at.get("download_button")) >= 2, "the handouts are missing"
@@ -54,6 +51,6 @@ def test_a_picture_after_the_step_is_drawn_where_the_lesson_draws_it():
     """The deep lesson's "one weight, unrolled" draws a diagram after the stepper: stage.pictures() there is the
     page itself, not the step's left column, even in projection mode."""
     at = open_lesson("pages/deep_networks.py", present="true")
-    stage = at.get_by_key("bp-stage-dn")
+    stage = at.get_by_key(STAGE)
     inside = [m.value for m in stage.markdown if diagram(m)]
     assert len([m for m in at.markdown if diagram(m)]) > len(inside) >= 1

@@ -4,8 +4,10 @@ app.py calls `setup()` and `toolbar()` on every page before the page runs. Proje
 are widgets bound to the URL (``?present=true``, ``?lang=English``; a hand-typed ``?present=1`` or ``?lang=en``
 is rewritten to those, a repeated one dropped), so a bookmark or a shared link keeps them.
 In projection mode the toolbar is keyed ``bp-projection`` and the page is sent a second static stylesheet,
-assets/projection.css, that hides the sidebar and Streamlit's chrome, enlarges type and maths, and lays the current
-step out as its picture beside its derivation. The toolbar keeps the way out: a button (key P) and the Escape key.
+assets/projection.css, that hides the sidebar and Streamlit's chrome and enlarges type and maths; a lesson with a
+stepper adds assets/projection_stepped.css (hide_desk), which shows only its title, the notices, the toolbar and the
+stepper, and pages/ui/stage.py lays the step out as its picture beside its derivation. The toolbar keeps the way out:
+a button (key P) and the Escape key.
 
 Nothing from a user or a URL goes into the HTML, CSS or JavaScript sent from here: the script is static, the
 messages it shows are the catalogue's, escaped, and it reads the link from the browser's own address bar.
@@ -116,7 +118,7 @@ _SCRIPT = """
     });
     if (!doc.querySelector(".st-key-bp-projection")) return;
     const wide = [];
-    doc.querySelectorAll('[class*="st-key-bp-stage-"] .katex-display').forEach((box) => {
+    doc.querySelectorAll('.st-key-bp-stage .katex-display').forEach((box) => {
       // the formula's box is as wide as the formula (centred): the width there is is its element's
       const math = box.querySelector(".katex");
       const room = (box.closest('[data-testid="stMarkdown"]') || box).clientWidth;

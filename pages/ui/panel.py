@@ -22,7 +22,8 @@ def show_step(step: Step, derivation: Derivation | None, page: str | None = None
               slips: Sequence[Candidate] = ()) -> None:
     """The step's meaning in words, its formula in the notes' notation, then the three views: side by side
     when they fit, one under the other (same order) when the numbers are long (matrices) or in projection mode,
-    where the step has half the screen beside its picture and its maths is set larger (assets/projection.css).
+    where the step has half the screen beside its picture (pages/ui/stage.py) and its maths is set larger
+    (assets/projection.css).
 
     With the lesson's code `page`, the "predict, then reveal" toggle heads the step; while it is on, a backward
     step not yet answered shows SymPy's derivation beside a prediction form instead of its numbers and value,

@@ -42,7 +42,14 @@ if (!window.__bpClickerKeys) {
 """
 
 
-STEPPED = "bp-stepped"  # the key every lesson's stepper sits under (assets/projection.css)
+# The keys of the stepper's parts, the same on every lesson (a page has one stepper), by which the projection sheets
+# find them as classes: a [class*=...] or :first-child there made a projected Next click restyle for longer
+# (docs/performance.md, change 21).
+STEPPED = "bp-stepped"      # the whole stepper (assets/projection_stepped.css)
+AUTOPLAY = "bp-autoplay"    # the autoplay switch and its speed
+SPEED = "bp-speed"          # the speed alone, not shown in projection mode
+CONTROLS = "bp-controls"    # the row of buttons, the counter and the step box
+STAGE = "bp-stage"          # the step itself
 
 
 def cursor_key(page: str) -> str:
@@ -77,9 +84,10 @@ def walk(page: str, n: int, render: Callable[[int], None]) -> None:
     # (assets/projection_stepped.css), and by the lesson's own, from which the keys' script reads the lesson.
     hide_desk()
     with st.container(key=STEPPED), st.container(key=f"bp-stepper-{page}"):
-        play, speed = st.columns([1, 2], vertical_alignment="center")
+        with st.container(key=AUTOPLAY):
+            play, speed = st.columns([1, 2], vertical_alignment="center")
         autoplay = play.toggle(t("steps.autoplay"), key=f"{page}-autoplay")
-        seconds = speed.select_slider(
+        seconds = speed.container(key=SPEED).select_slider(
             t("steps.speed"), options=[0.5, 1.0, 1.5, 2.0, 3.0, 5.0], value=1.5, key=f"{page}-speed",
             format_func=lambda s: t("steps.seconds", s=s), disabled=not autoplay,
         )
@@ -91,7 +99,7 @@ def walk(page: str, n: int, render: Callable[[int], None]) -> None:
                 _autoplay_tick(page, n, seconds)
             controls(page, n)
             # The step itself, its pictures beside its derivation in projection mode (pages/ui/stage.py).
-            with st.container(key=f"bp-stage-{page}"), stage.laid_out(projecting()):
+            with st.container(key=STAGE), stage.laid_out(projecting()):
                 render(st.session_state[key] - 1)
 
         panel()
@@ -132,7 +140,7 @@ def controls(page: str, n: int) -> None:
         ("last", n, "end", ":material/last_page:", k == n),
     )
     # keyed so that projection mode (assets/projection.css) keeps the row clear of the autoplay switch
-    with st.container(key=f"bp-controls-{page}", horizontal=True, vertical_alignment="center", gap="small"):
+    with st.container(key=CONTROLS, horizontal=True, vertical_alignment="center", gap="small"):
         for name, delta, key, icon, disabled in buttons:
             st.button(t(f"steps.{name}"), key=f"{page}-{name}", on_click=_move, args=(page, delta, n), shortcut=key,
                       disabled=disabled, icon=icon, type="primary" if name == "next" else "secondary", width="content")
