@@ -81,8 +81,9 @@ def data_array(data) -> np.ndarray:
     return np.array(data, dtype=float)
 
 
-def diagrams_html(at: AppTest) -> list[str]:
-    """The diagrams the page shows (pages/ui/svg_figure.py), as the HTML sent to the browser, in page order."""
+def diagrams_html(at) -> list[str]:
+    """The diagrams the page (an AppTest) or one of its blocks shows (pages/ui/svg_figure.py), as the HTML sent to
+    the browser, in page order."""
     return [m.value for m in at.markdown if m.value.startswith('<div class="bp-diagram"')]
 
 
